@@ -1,0 +1,2 @@
+//! smppd: an SMPP carrier connector daemon.
+#![forbid(unsafe_code)]
