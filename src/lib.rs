@@ -1,2 +1,11 @@
 //! smppd: an SMPP carrier connector daemon.
+//!
+//! Layers, from the wire up (see the README for the map): [`pdu`] is the SMPP codec and
+//! [`framing`] cuts a byte stream into PDUs.
 #![forbid(unsafe_code)]
+#![deny(missing_debug_implementations)]
+#![warn(unreachable_pub, missing_docs)]
+
+pub mod framing;
+pub mod inspect;
+pub mod pdu;

@@ -1,1 +1,77 @@
-fn main(){}
+//! The `smppd` command line: a thin layer over the library.
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use smppd::inspect;
+use smppd::pdu::Limits;
+
+#[derive(Debug, Parser)]
+#[command(name = "smppd", version, about = "SMPP carrier connector daemon")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print SMPP PDUs given as hex (from a capture) as one JSON object per line.
+    ///
+    /// Several PDUs may follow each other. Exit status 1 if any PDU is malformed.
+    Decode {
+        /// Hex of one or more PDUs (spaces allowed), or `-` to read hex from standard input.
+        #[arg(required = true)]
+        hex: Vec<String>,
+        /// Largest bind password accepted, terminator included (the specification says 9).
+        #[arg(long, default_value_t = 9)]
+        password_max: usize,
+        /// Indent the JSON.
+        #[arg(long)]
+        pretty: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Decode {
+            hex,
+            password_max,
+            pretty,
+        } => decode(&hex, password_max, pretty),
+    }
+}
+
+fn decode(args: &[String], password_max: usize, pretty: bool) -> ExitCode {
+    let input = if args == ["-"] {
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            eprintln!("smppd decode: cannot read standard input: {e}");
+            return ExitCode::from(2);
+        }
+        text
+    } else {
+        args.join(" ")
+    };
+    let limits = Limits { password_max };
+    let (values, clean) = inspect::decode_hex(&input, &limits);
+    let mut out = std::io::stdout().lock();
+    for v in &values {
+        let line = if pretty {
+            serde_json::to_string_pretty(v)
+        } else {
+            serde_json::to_string(v)
+        };
+        // A closed pipe (`| head`) is not an error worth a panic.
+        if writeln!(out, "{}", line.unwrap_or_default()).is_err() {
+            break;
+        }
+    }
+    if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
