@@ -44,9 +44,8 @@ const BIND_TRANSMITTER_RESP: &str = concat!(
     "0210000134",                       // sc_interface_version 0x34
 );
 
-const BIND_RECEIVER_RESP_ERROR: &str = concat!(
-    "00000010800000010000000e00000002", // header: length 16, 0x80000001, status 0xe, seq 2
-);
+// header: length 16, 0x80000001, status 0xe, seq 2
+const BIND_RECEIVER_RESP_ERROR: &str = "00000010800000010000000e00000002";
 
 const BIND_TRANSCEIVER_RESP_NUL: &str = concat!(
     "00000011800000090000000d00000003", // header: length 17, 0x80000009, status 0xd, seq 3
@@ -59,25 +58,20 @@ const OUTBIND: &str = concat!(
     "707700",                           // password
 );
 
-const UNBIND: &str = concat!(
-    "00000010000000060000000000000004", // header: length 16, 0x00000006, status 0x0, seq 4
-);
+// header: length 16, 0x00000006, status 0x0, seq 4
+const UNBIND: &str = "00000010000000060000000000000004";
 
-const UNBIND_RESP: &str = concat!(
-    "00000010800000060000000000000004", // header: length 16, 0x80000006, status 0x0, seq 4
-);
+// header: length 16, 0x80000006, status 0x0, seq 4
+const UNBIND_RESP: &str = "00000010800000060000000000000004";
 
-const ENQUIRE_LINK: &str = concat!(
-    "00000010000000150000000000000005", // header: length 16, 0x00000015, status 0x0, seq 5
-);
+// header: length 16, 0x00000015, status 0x0, seq 5
+const ENQUIRE_LINK: &str = "00000010000000150000000000000005";
 
-const ENQUIRE_LINK_RESP: &str = concat!(
-    "00000010800000150000000000000005", // header: length 16, 0x80000015, status 0x0, seq 5
-);
+// header: length 16, 0x80000015, status 0x0, seq 5
+const ENQUIRE_LINK_RESP: &str = "00000010800000150000000000000005";
 
-const GENERIC_NACK: &str = concat!(
-    "00000010800000000000000300000009", // header: length 16, 0x80000000, status 0x3, seq 9
-);
+// header: length 16, 0x80000000, status 0x3, seq 9
+const GENERIC_NACK: &str = "00000010800000000000000300000009";
 
 const SUBMIT_SM: &str = concat!(
     "00000045000000040000000000000001", // header: length 69, 0x00000004, status 0x0, seq 1
@@ -130,9 +124,8 @@ const SUBMIT_SM_RESP: &str = concat!(
     "35663361396300",                   // message_id 5f3a9c
 );
 
-const SUBMIT_SM_RESP_THROTTLED: &str = concat!(
-    "00000010800000040000005800000002", // header: length 16, 0x80000004, status 0x58, seq 2
-);
+// header: length 16, 0x80000004, status 0x58, seq 2
+const SUBMIT_SM_RESP_THROTTLED: &str = "00000010800000040000005800000002";
 
 const SUBMIT_SM_RESP_VENDOR: &str = concat!(
     "00000021800000040000040000000003", // header: length 33, 0x80000004, status 0x400, seq 3
@@ -269,9 +262,8 @@ const CANCEL_SM: &str = concat!(
     "333436303031313132323200",         // destination_addr
 );
 
-const CANCEL_SM_RESP: &str = concat!(
-    "0000001080000008000000000000000d", // header: length 16, 0x80000008, status 0x0, seq 13
-);
+// header: length 16, 0x80000008, status 0x0, seq 13
+const CANCEL_SM_RESP: &str = "0000001080000008000000000000000d";
 
 const REPLACE_SM: &str = concat!(
     "0000002600000007000000000000000e", // header: length 38, 0x00000007, status 0x0, seq 14
@@ -287,9 +279,8 @@ const REPLACE_SM: &str = concat!(
     "4e6577",                           // short_message New
 );
 
-const REPLACE_SM_RESP: &str = concat!(
-    "0000001080000007000000000000000e", // header: length 16, 0x80000007, status 0x0, seq 14
-);
+// header: length 16, 0x80000007, status 0x0, seq 14
+const REPLACE_SM_RESP: &str = "0000001080000007000000000000000e";
 
 const ALERT_NOTIFICATION: &str = concat!(
     "0000002b00000102000000000000000f", // header: length 43, 0x00000102, status 0x0, seq 15
@@ -353,18 +344,16 @@ const CANCEL_BROADCAST_SM: &str = concat!(
     "41434d4500",                       // source_addr
 );
 
-const CANCEL_BROADCAST_SM_RESP: &str = concat!(
-    "00000010800001130000000000000012", // header: length 16, 0x80000113, status 0x0, seq 18
-);
+// header: length 16, 0x80000113, status 0x0, seq 18
+const CANCEL_BROADCAST_SM_RESP: &str = "00000010800001130000000000000012";
 
 const UNKNOWN_COMMAND: &str = concat!(
     "00000012000002000000000000000013", // header: length 18, 0x00000200, status 0x0, seq 19
     "abcd",                             // vendor body
 );
 
-const SEQUENCE_ALL_BITS: &str = concat!(
-    "000000108000001500000000ffffffff", // header: length 16, 0x80000015, status 0x0, seq 4294967295
-);
+// header: length 16, 0x80000015, status 0x0, seq 4294967295
+const SEQUENCE_ALL_BITS: &str = "000000108000001500000000ffffffff";
 
 /// Decodes a golden PDU, checks that command_length is right and that it re-encodes unchanged.
 fn golden(hex_text: &str) -> Vec<u8> {

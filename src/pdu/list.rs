@@ -112,7 +112,7 @@ impl<'a, T: Item<'a>> Iterator for Iter<'a, '_, T> {
 
     fn next(&mut self) -> Option<T> {
         match self {
-            Iter::Wire(raw) if raw.is_empty() => None,
+            Iter::Wire([]) => None,
             Iter::Wire(raw) => match T::parse_item(raw) {
                 Ok((rest, item)) => {
                     *raw = rest;
