@@ -1,2 +1,4 @@
 //! smppd: an SMPP carrier connector daemon.
 #![forbid(unsafe_code)]
+
+pub mod text;
