@@ -71,7 +71,10 @@ pub(crate) fn select(
         }
         EncodingChoice::Gsm7 => {
             if dcs(Encoding::Gsm7).is_none() {
-                return pick(Encoding::Gsm7, ShiftTables::DEFAULT, 0);
+                return Err(TextError::EncodingUnavailable {
+                    encoding: Encoding::Gsm7,
+                    reason: GSM7_NOT_DEFAULT,
+                });
             }
             let (tables, total) = best_gsm7(text, profile).map_err(|(position, character)| {
                 TextError::Unmappable {

@@ -168,7 +168,8 @@ pub(crate) fn push_code(code: Code, out: &mut Vec<u8>) {
     }
 }
 
-/// Encodes `text` into septets with the default tables, one per octet.
+/// Encodes `text` into septets (one per octet) under `tables`, naming the first character
+/// neither table has.
 pub fn encode_gsm7(text: &str, tables: ShiftTables) -> Result<Vec<u8>, TextError> {
     let resolved = tables.resolve();
     let mut out = Vec::with_capacity(text.len());
