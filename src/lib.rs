@@ -1,7 +1,8 @@
 //! smppd: an SMPP carrier connector daemon.
 //!
 //! Layers, from the wire up (see the README for the map): [`pdu`] is the SMPP codec and
-//! [`framing`] cuts a byte stream into PDUs.
+//! [`framing`] cuts a byte stream into PDUs;
+//! [`text`] turns UTF-8 into SMPP segments and back.
 #![forbid(unsafe_code)]
 #![deny(missing_debug_implementations)]
 #![warn(unreachable_pub, missing_docs)]
@@ -9,3 +10,4 @@
 pub mod framing;
 pub mod inspect;
 pub mod pdu;
+pub mod text;

@@ -1,0 +1,65 @@
+//! The one error type of the text module: every way encoding, segmenting or decoding can fail.
+
+use super::encoding::Encoding;
+
+/// What went wrong turning text into segments or segments back into text.
+///
+/// Positions are 0-based: a `position` on the encode side counts Unicode scalar values
+/// (characters) of the input text, on the decode side it counts units of the input (septets,
+/// octets or UTF-16 code units, as each variant says).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TextError {
+    /// Returned by `preview`/`segment` for an explicit encoding (or `auto` restricted by the
+    /// carrier) when a character has no code in that alphabet.
+    #[error(
+        "character {character:?} (U+{code:04X}) at position {position} has no mapping in {alphabet}",
+        code = u32::from(*character)
+    )]
+    Unmappable {
+        character: char,
+        position: usize,
+        alphabet: Encoding,
+    },
+    /// Returned by `preview`/`segment` when the text needs more segments than the carrier
+    /// profile allows; the text is refused rather than truncated.
+    #[error("text needs {needed} segments, the carrier allows at most {max}")]
+    TooManySegments { needed: usize, max: u8 },
+    /// Returned when the payload is longer than one `message_payload` TLV can carry.
+    #[error("payload of {len} octets exceeds the message_payload maximum of {max}")]
+    PayloadTooLong { len: usize, max: usize },
+    /// Returned for an explicit encoding the carrier's `data_coding` 0 setting cannot express.
+    #[error("{encoding} cannot be sent to this carrier: {reason}")]
+    EncodingUnavailable {
+        encoding: Encoding,
+        reason: &'static str,
+    },
+    /// Returned by `segment` in 8-bit UDH mode when the reference does not fit one octet.
+    #[error("reference {reference} does not fit an 8-bit concatenation reference (1..=255)")]
+    ReferenceOutOfRange { reference: u16 },
+    /// Returned by the decoders for a `data_coding` value whose alphabet this module lacks.
+    #[error("data_coding 0x{data_coding:02X} is not a supported text alphabet")]
+    UnsupportedDataCoding { data_coding: u8 },
+    /// Returned by the decoders for 8-bit binary data, which has no text form.
+    #[error("data_coding 0x{data_coding:02X} carries binary data, not text")]
+    Binary { data_coding: u8 },
+    /// Returned when unpacked GSM user data holds an octet above 0x7F (not a septet).
+    #[error("octet 0x{value:02X} at position {position} is not a GSM 7-bit septet")]
+    InvalidSeptet { position: usize, value: u8 },
+    /// Returned when a septet has no character in the table in force (national tables leave
+    /// some codes unassigned).
+    #[error("septet 0x{value:02X} at position {position} is unassigned in the table in force")]
+    UnassignedSeptet { position: usize, value: u8 },
+    /// Returned when IA5/ASCII user data holds an octet above 0x7F.
+    #[error("octet 0x{value:02X} at position {position} is not ASCII")]
+    NonAscii { position: usize, value: u8 },
+    /// Returned when UCS-2 user data has an odd number of octets.
+    #[error("UCS-2 user data has an odd length of {len} octets")]
+    OddUcs2Length { len: usize },
+    /// Returned when UCS-2 user data holds a surrogate without its partner.
+    #[error("unpaired UTF-16 surrogate 0x{unit:04X} at code unit {position}")]
+    UnpairedSurrogate { position: usize, unit: u16 },
+    /// Returned when a user data header's lengths run past the end of the short_message.
+    #[error("malformed user data header: {reason}")]
+    MalformedUdh { reason: &'static str },
+}
