@@ -10,4 +10,5 @@
 pub mod framing;
 pub mod inspect;
 pub mod pdu;
+pub mod session;
 pub mod text;
