@@ -7,6 +7,7 @@
 #![deny(missing_debug_implementations)]
 #![warn(unreachable_pub, missing_docs)]
 
+pub mod carrier;
 pub mod framing;
 pub mod inspect;
 pub mod pdu;

@@ -7,8 +7,7 @@ use smppd::pdu::{
     Body, COctet, CommandId, CommandStatus, List, MessageIdResp, Octets, Pdu, SubmitSm, Tlv,
 };
 use smppd::session::{
-    BindMode, CloseReason, Event, MAX_SEQUENCE, Outcome, Session, SessionConfig, State,
-    SubmitError,
+    BindMode, CloseReason, Event, MAX_SEQUENCE, Outcome, Session, SessionConfig, State, SubmitError,
 };
 
 fn t0() -> Instant {
@@ -130,7 +129,10 @@ fn binds_with_the_configured_credentials_and_type() {
         else {
             panic!()
         };
-        assert_eq!((b.system_id.as_bytes(), b.password.as_bytes()), (&b"smppd"[..], &b"secret"[..]));
+        assert_eq!(
+            (b.system_id.as_bytes(), b.password.as_bytes()),
+            (&b"smppd"[..], &b"secret"[..])
+        );
         assert_eq!(b.interface_version, 0x34);
         assert_eq!(s.state(), State::Binding);
         assert!(!s.can_submit());
@@ -164,12 +166,18 @@ fn bind_failure_and_bind_timeout_close_the_link() {
     let seq = ids(&sent(&mut s))[0].2;
     s.handle_frame(
         now,
-        frame(CommandStatus::InvalidPassword, seq, Body::BindTransceiverResp(None)),
+        frame(
+            CommandStatus::InvalidPassword,
+            seq,
+            Body::BindTransceiverResp(None),
+        ),
     );
     assert_eq!(s.state(), State::Closed);
     assert_eq!(
         events(&mut s),
-        [Event::Closed(CloseReason::BindFailed(CommandStatus::InvalidPassword))]
+        [Event::Closed(CloseReason::BindFailed(
+            CommandStatus::InvalidPassword
+        ))]
     );
 
     let mut s = Session::new(cfg(BindMode::Transceiver, 8), now);
@@ -234,8 +242,14 @@ fn receivers_cannot_submit_and_only_requests_are_submitted() {
 fn responses_match_by_sequence_in_any_order() {
     let now = t0();
     let mut s = bound(BindMode::Transceiver, 8, now);
-    let seqs: Vec<u32> = (10..13).map(|t| s.submit(now, t, &sm("346")).unwrap()).collect();
-    assert_eq!(ids(&sent(&mut s)).len(), 3, "all three written in one transmit");
+    let seqs: Vec<u32> = (10..13)
+        .map(|t| s.submit(now, t, &sm("346")).unwrap())
+        .collect();
+    assert_eq!(
+        ids(&sent(&mut s)).len(),
+        3,
+        "all three written in one transmit"
+    );
     for (i, &seq) in seqs.iter().enumerate().rev() {
         s.handle_frame(now, submit_resp(seq, &format!("id-{i}")));
     }
@@ -270,9 +284,22 @@ fn rejections_throttles_and_generic_nack() {
     let c = s.submit(now, 3, &sm("3")).unwrap();
     let d = s.submit(now, 4, &sm("4")).unwrap();
     sent(&mut s);
-    s.handle_frame(now, frame(CommandStatus::InvalidDestinationAddress, a, Body::SubmitSmResp(None)));
-    s.handle_frame(now, frame(CommandStatus::Throttled, b, Body::SubmitSmResp(None)));
-    s.handle_frame(now, frame(CommandStatus::MessageQueueFull, c, Body::GenericNack));
+    s.handle_frame(
+        now,
+        frame(
+            CommandStatus::InvalidDestinationAddress,
+            a,
+            Body::SubmitSmResp(None),
+        ),
+    );
+    s.handle_frame(
+        now,
+        frame(CommandStatus::Throttled, b, Body::SubmitSmResp(None)),
+    );
+    s.handle_frame(
+        now,
+        frame(CommandStatus::MessageQueueFull, c, Body::GenericNack),
+    );
     s.handle_frame(now, frame(CommandStatus::SystemError, d, Body::GenericNack));
     let outcomes: Vec<Outcome> = events(&mut s)
         .into_iter()
@@ -312,7 +339,10 @@ fn a_response_timeout_is_unknown_and_probes_the_link() {
     // The timeout sends an enquire_link; an answer keeps the bind up.
     let out = ids(&sent(&mut s));
     assert_eq!(out[0].0, CommandId::EnquireLink);
-    s.handle_frame(deadline, frame(CommandStatus::Ok, out[0].2, Body::EnquireLinkResp));
+    s.handle_frame(
+        deadline,
+        frame(CommandStatus::Ok, out[0].2, Body::EnquireLinkResp),
+    );
     assert_eq!(s.state(), State::Bound(BindMode::Transceiver));
     // The late response to the timed-out submit is dropped.
     s.handle_frame(deadline, submit_resp(2, "late"));
@@ -331,7 +361,10 @@ fn an_unanswered_enquire_link_means_a_dead_link() {
     assert_eq!(ids(&sent(&mut s))[0].0, CommandId::EnquireLink);
     events(&mut s);
     s.handle_timeout(now + Duration::from_secs(20));
-    assert_eq!(events(&mut s), [Event::Closed(CloseReason::EnquireLinkTimeout)]);
+    assert_eq!(
+        events(&mut s),
+        [Event::Closed(CloseReason::EnquireLinkTimeout)]
+    );
     assert_eq!(s.state(), State::Closed);
     // Half-open: a best-effort unbind goes out before the transport is closed.
     assert_eq!(ids(&sent(&mut s))[0].0, CommandId::Unbind);
@@ -350,7 +383,10 @@ fn enquire_link_when_idle_and_answered_in_every_state() {
     let out = ids(&sent(&mut s));
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].0, CommandId::EnquireLink);
-    s.handle_frame(later, frame(CommandStatus::Ok, out[0].2, Body::EnquireLinkResp));
+    s.handle_frame(
+        later,
+        frame(CommandStatus::Ok, out[0].2, Body::EnquireLinkResp),
+    );
     // Anything received counts as activity: the next probe is 30 s after it.
     assert_eq!(s.poll_timeout(), Some(later + Duration::from_secs(30)));
 
@@ -383,7 +419,13 @@ fn unbind_initiated_here_lets_outstanding_responses_finish() {
     s.handle_frame(now, submit_resp(a, "m"));
     s.handle_frame(now, frame(CommandStatus::Ok, unbind_seq, Body::UnbindResp));
     let ev = events(&mut s);
-    assert!(matches!(ev[0], Event::Response { token: 1, outcome: Outcome::Accepted { .. } }));
+    assert!(matches!(
+        ev[0],
+        Event::Response {
+            token: 1,
+            outcome: Outcome::Accepted { .. }
+        }
+    ));
     assert_eq!(ev[1], Event::Closed(CloseReason::Unbound));
 }
 
@@ -410,7 +452,10 @@ fn unbind_from_the_smsc_is_answered_and_outstanding_becomes_unknown() {
         ]
     );
     // Only the unbind_resp goes out: the submit that never left is dropped, not sent late.
-    assert_eq!(ids(&sent(&mut s)), [(CommandId::UnbindResp, CommandStatus::Ok, 99)]);
+    assert_eq!(
+        ids(&sent(&mut s)),
+        [(CommandId::UnbindResp, CommandStatus::Ok, 99)]
+    );
 }
 
 #[test]
@@ -455,7 +500,11 @@ fn requests_not_allowed_now_get_invalid_bind_status() {
     for s in [&mut tx, &mut binding] {
         assert_eq!(
             ids(&sent(s)),
-            [(CommandId::DeliverSmResp, CommandStatus::InvalidBindStatus, 3)]
+            [(
+                CommandId::DeliverSmResp,
+                CommandStatus::InvalidBindStatus,
+                3
+            )]
         );
         assert!(events(s).is_empty());
     }
@@ -514,7 +563,11 @@ fn malformed_requests_are_answered_and_the_bind_stays_up() {
     s.handle_frame(now, Bytes::from(cut));
     assert_eq!(
         ids(&sent(&mut s)),
-        [(CommandId::GenericNack, CommandStatus::InvalidCommandLength, 9)]
+        [(
+            CommandId::GenericNack,
+            CommandStatus::InvalidCommandLength,
+            9
+        )]
     );
     assert_eq!(s.state(), State::Bound(BindMode::Transceiver));
 }
@@ -529,7 +582,10 @@ fn inbound_messages_wait_for_the_consumer() {
     });
     let f = frame(CommandStatus::Ok, 41, deliver);
     s.handle_frame(now, f.clone());
-    assert!(sent(&mut s).is_empty(), "no answer before the consumer confirms");
+    assert!(
+        sent(&mut s).is_empty(),
+        "no answer before the consumer confirms"
+    );
     assert_eq!(
         events(&mut s),
         [Event::Inbound {
@@ -539,11 +595,22 @@ fn inbound_messages_wait_for_the_consumer() {
         }]
     );
     s.respond(41, CommandId::DeliverSm, CommandStatus::Ok);
-    assert_eq!(ids(&sent(&mut s)), [(CommandId::DeliverSmResp, CommandStatus::Ok, 41)]);
-    s.respond(42, CommandId::DataSm, CommandStatus::ReceiverTemporaryAppError);
     assert_eq!(
         ids(&sent(&mut s)),
-        [(CommandId::DataSmResp, CommandStatus::ReceiverTemporaryAppError, 42)]
+        [(CommandId::DeliverSmResp, CommandStatus::Ok, 41)]
+    );
+    s.respond(
+        42,
+        CommandId::DataSm,
+        CommandStatus::ReceiverTemporaryAppError,
+    );
+    assert_eq!(
+        ids(&sent(&mut s)),
+        [(
+            CommandId::DataSmResp,
+            CommandStatus::ReceiverTemporaryAppError,
+            42
+        )]
     );
     // alert_notification is reported and never answered.
     let alert = frame(
@@ -570,7 +637,10 @@ fn sequence_numbers_wrap_to_one() {
     let mut s = Session::new_at_sequence(cfg(BindMode::Transceiver, 8), now, MAX_SEQUENCE - 1);
     let bind_seq = ids(&sent(&mut s))[0].2;
     assert_eq!(bind_seq, MAX_SEQUENCE - 1);
-    s.handle_frame(now, frame(CommandStatus::Ok, bind_seq, Body::BindTransceiverResp(None)));
+    s.handle_frame(
+        now,
+        frame(CommandStatus::Ok, bind_seq, Body::BindTransceiverResp(None)),
+    );
     assert!(matches!(events(&mut s)[..], [Event::Bound { .. }]));
     let a = s.submit(now, 1, &sm("1")).unwrap();
     let b = s.submit(now, 2, &sm("2")).unwrap();
@@ -595,4 +665,25 @@ fn a_sequence_still_outstanding_is_never_reused() {
     let outstanding = [1u32, 2];
     assert_eq!(seq.next(|s| outstanding.contains(&s)), MAX_SEQUENCE);
     assert_eq!(seq.next(|s| outstanding.contains(&s)), 3);
+}
+
+#[test]
+fn pre_encoded_submits_get_this_binds_sequence() {
+    let now = t0();
+    let mut s = bound(BindMode::Transmitter, 4, now);
+    let encoded = Pdu::new(0, sm("34600111222")).to_bytes().unwrap();
+    let seq = s.submit_frame(now, 9, &encoded).unwrap();
+    let out = sent(&mut s);
+    let p = Pdu::decode(&out[0]).unwrap();
+    assert_eq!(p.sequence_number, seq);
+    assert_eq!(p.body, sm("34600111222"));
+    assert_eq!(
+        s.submit_frame(now, 10, &encoded[..20]),
+        Err(SubmitError::NotAFrame)
+    );
+    let enquire = Pdu::new(0, Body::EnquireLink).to_bytes().unwrap();
+    assert!(matches!(
+        s.submit_frame(now, 11, &enquire),
+        Err(SubmitError::NotARequest(CommandId::EnquireLink))
+    ));
 }

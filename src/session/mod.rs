@@ -25,9 +25,7 @@ use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::pdu::{
-    Bind, Body, COctet, CommandId, CommandStatus, List, MessageIdResp, Pdu, Tlv,
-};
+use crate::pdu::{Bind, Body, COctet, CommandId, CommandStatus, List, MessageIdResp, Pdu, Tlv};
 
 pub use config::{BindMode, SessionConfig};
 pub use event::{CloseReason, Event, Outcome};
@@ -62,6 +60,9 @@ pub enum SubmitError {
     /// The request is not a command the ESME sends for an answer.
     #[error("{0} is not a request this bind submits")]
     NotARequest(CommandId),
+    /// The octets given to [`Session::submit_frame`] are not one whole PDU.
+    #[error("not one whole PDU (command_length must equal the octets given)")]
+    NotAFrame,
     /// The PDU broke a field limit.
     #[error(transparent)]
     Encode(#[from] crate::pdu::EncodeError),
@@ -151,8 +152,46 @@ impl Session {
 
     /// Sends a request (submit_sm, data_sm, query_sm, cancel_sm, replace_sm, submit_multi or
     /// a broadcast request). Its answer comes back as [`Event::Response`] with `token`.
-    pub fn submit(&mut self, now: Instant, token: u64, body: &Body<'_>) -> Result<u32, SubmitError> {
-        let id = body.command_id();
+    pub fn submit(
+        &mut self,
+        now: Instant,
+        token: u64,
+        body: &Body<'_>,
+    ) -> Result<u32, SubmitError> {
+        let expects = self.admit(body.command_id())?;
+        let seq = self.next_sequence();
+        let pdu = Pdu {
+            command_status: CommandStatus::Ok,
+            sequence_number: seq,
+            body: body.clone(),
+        };
+        pdu.encode_with(&mut self.submits, &self.cfg.limits)?;
+        self.track_submit(now, token, seq, expects);
+        Ok(seq)
+    }
+
+    /// As [`Session::submit`] for a request already encoded (once, by whoever built it): the
+    /// octets are copied as they are, with this bind's sequence number written in.
+    pub fn submit_frame(
+        &mut self,
+        now: Instant,
+        token: u64,
+        frame: &[u8],
+    ) -> Result<u32, SubmitError> {
+        let header = crate::pdu::Header::peek(frame)
+            .filter(|h| h.command_length as usize == frame.len())
+            .ok_or(SubmitError::NotAFrame)?;
+        let expects = self.admit(header.command_id)?;
+        let seq = self.next_sequence();
+        let at = self.submits.len();
+        self.submits.extend_from_slice(frame);
+        self.submits[at + 12..at + 16].copy_from_slice(&seq.to_be_bytes());
+        self.track_submit(now, token, seq, expects);
+        Ok(seq)
+    }
+
+    /// Checks that `id` may be submitted now and returns the response it waits for.
+    fn admit(&self, id: CommandId) -> Result<CommandId, SubmitError> {
         let expects = match id {
             CommandId::SubmitSm
             | CommandId::DataSm
@@ -171,13 +210,10 @@ impl Session {
         if !self.window.has_room() {
             return Err(SubmitError::WindowFull);
         }
-        let seq = self.next_sequence();
-        let pdu = Pdu {
-            command_status: CommandStatus::Ok,
-            sequence_number: seq,
-            body: body.clone(),
-        };
-        pdu.encode_with(&mut self.submits, &self.cfg.limits)?;
+        Ok(expects)
+    }
+
+    fn track_submit(&mut self, now: Instant, token: u64, seq: u32, expects: CommandId) {
         self.window.insert(
             seq,
             Pending {
@@ -187,7 +223,6 @@ impl Session {
             },
         );
         self.unsent.push(seq);
-        Ok(seq)
     }
 
     /// Answers an [`Event::Inbound`] once its consumer has taken it (or refused it).
@@ -328,7 +363,14 @@ impl Session {
         }
     }
 
-    fn handle_request(&mut self, now: Instant, seq: u32, id: CommandId, body: Body<'_>, frame: &Bytes) {
+    fn handle_request(
+        &mut self,
+        now: Instant,
+        seq: u32,
+        id: CommandId,
+        body: Body<'_>,
+        frame: &Bytes,
+    ) {
         let bound_mode = match self.state {
             State::Bound(mode) => Some(mode),
             _ => None,
@@ -455,11 +497,22 @@ impl Session {
     }
 
     fn send_enquire_link(&mut self, now: Instant) {
-        let seq = self.send_request(now, Kind::EnquireLink, Body::EnquireLink, CommandId::EnquireLinkResp);
+        let seq = self.send_request(
+            now,
+            Kind::EnquireLink,
+            Body::EnquireLink,
+            CommandId::EnquireLinkResp,
+        );
         self.enquire_link = Some(seq);
     }
 
-    fn send_request(&mut self, now: Instant, kind: Kind, body: Body<'static>, expects: CommandId) -> u32 {
+    fn send_request(
+        &mut self,
+        now: Instant,
+        kind: Kind,
+        body: Body<'static>,
+        expects: CommandId,
+    ) -> u32 {
         let seq = self.next_sequence();
         self.send(Pdu::new(seq, body));
         self.window.insert(
@@ -513,7 +566,10 @@ impl Session {
 /// Interprets a submit's response (smpp-reference §4, §9.4).
 fn submit_outcome(frame: &Bytes, pdu: &Pdu<'_>) -> Outcome {
     let status = pdu.command_status;
-    if matches!(status, CommandStatus::Throttled | CommandStatus::MessageQueueFull) {
+    if matches!(
+        status,
+        CommandStatus::Throttled | CommandStatus::MessageQueueFull
+    ) {
         return Outcome::Throttled(status);
     }
     if !status.is_ok() {

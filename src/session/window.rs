@@ -112,5 +112,4 @@ impl Window {
         all.sort_by_key(|(seq, _)| *seq);
         all
     }
-
 }
