@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::BytesMut;
-use futures::StreamExt;
 use futures::stream::FuturesUnordered;
+use futures::{FutureExt, StreamExt};
 use tokio::io::{AsyncWriteExt, WriteHalf};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::FramedRead;
@@ -31,6 +31,10 @@ use crate::session::{CloseReason, Event, Outcome, Session, State};
 
 /// Buffers queued for the writer task; the driver stops taking new work while they are queued.
 const WRITE_QUEUE: usize = 4;
+
+/// Frames (or jobs) taken in one go when more are already waiting, so that the answers to a
+/// burst leave in one write.
+const BURST: usize = 256;
 
 fn now() -> Instant {
     tokio::time::Instant::now().into_std()
@@ -117,6 +121,7 @@ impl<'a> Connection<'a> {
         let writer = tokio::spawn(write_loop(wr, wrx));
         let mut acks: FuturesUnordered<Ack> = FuturesUnordered::new();
         let mut unbinding = false;
+        let mut queue_closed = false;
         let reason = loop {
             let wake = self.pump();
             if let Some(reason) = self.drain_events(&mut acks) {
@@ -130,10 +135,7 @@ impl<'a> Connection<'a> {
                 .into_iter()
                 .flatten()
                 .min();
-            let take_jobs = !unbinding
-                && self.session.can_submit()
-                && self.ready.len() < self.session.window_size()
-                && self.out.len() < 256 * 1024;
+            let take_jobs = !unbinding && !queue_closed && self.wants_jobs();
             tokio::select! {
                 biased;
                 _ = self.shared.shutdown.cancelled(), if !unbinding => {
@@ -145,29 +147,30 @@ impl<'a> Connection<'a> {
                     Ok(permit) => permit.send(self.out.split()),
                     Err(_) => self.session.connection_lost(),
                 },
-                frame = frames.next() => match frame {
-                    Some(Ok(frame)) => self.session.handle_frame(now(), frame),
-                    Some(Err(e)) => {
-                        warn!(carrier = %self.shared.name, bind = self.status.id, error = %e, "framing lost");
-                        self.status.set_error(format!("framing: {e}"));
-                        // The stream can no longer be cut: say why, best effort, and close.
-                        let nack = Pdu::generic_nack(0, CommandStatus::InvalidCommandLength);
-                        let _ = nack.encode(&mut self.out);
-                        self.session.connection_lost();
+                frame = frames.next() => {
+                    self.on_frame(frame);
+                    for _ in 0..BURST {
+                        match frames.next().now_or_never() {
+                            Some(frame) => self.on_frame(frame),
+                            None => break,
+                        }
                     }
-                    None => self.session.connection_lost(),
-                },
+                }
                 Some((seq, id, status)) = acks.next(), if !acks.is_empty() => {
                     self.session.respond(seq, id, status);
                 }
-                job = self.shared.jobs.recv(), if take_jobs => {
-                    if let Ok(job) = job {
-                        let token = self.next_token;
-                        self.next_token += 1;
-                        self.jobs.insert(token, job);
-                        self.ready.push_back(token);
+                job = self.shared.jobs.recv(), if take_jobs => match job {
+                    Ok(job) => {
+                        self.take(job);
+                        while self.wants_jobs() {
+                            match self.shared.jobs.try_recv() {
+                                Ok(job) => self.take(job),
+                                Err(_) => break,
+                            }
+                        }
                     }
-                }
+                    Err(_) => queue_closed = true,
+                },
                 _ = sleep_until(deadline), if deadline.is_some() => {
                     self.session.handle_timeout(now());
                 }
@@ -184,6 +187,37 @@ impl<'a> Connection<'a> {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(1), writer).await;
         self.finish(reason);
         self.bound
+    }
+
+    /// Whether this bind should take another message: only when it could send it at once, so a
+    /// paused or full bind leaves work to the others.
+    fn wants_jobs(&self) -> bool {
+        self.session.can_submit()
+            && self.jobs.len() < self.session.window_size()
+            && self.pacer.wait_until(now()).is_none()
+            && self.out.len() < 256 * 1024
+    }
+
+    fn take(&mut self, job: Job) {
+        let token = self.next_token;
+        self.next_token += 1;
+        self.jobs.insert(token, job);
+        self.ready.push_back(token);
+    }
+
+    fn on_frame(&mut self, frame: Option<Result<bytes::Bytes, crate::framing::FrameError>>) {
+        match frame {
+            Some(Ok(frame)) => self.session.handle_frame(now(), frame),
+            Some(Err(e)) => {
+                warn!(carrier = %self.shared.name, bind = self.status.id, error = %e, "framing lost");
+                self.status.set_error(format!("framing: {e}"));
+                // The stream can no longer be cut: say why, best effort, and close.
+                let nack = Pdu::generic_nack(0, CommandStatus::InvalidCommandLength);
+                let _ = nack.encode(&mut self.out);
+                self.session.connection_lost();
+            }
+            None => self.session.connection_lost(),
+        }
     }
 
     /// Sends every ready part the window, the pause, the bind's pace and the carrier's rate
@@ -359,7 +393,10 @@ async fn sleep_until(deadline: Option<Instant>) {
 }
 
 async fn write_loop(mut wr: WriteHalf<Transport>, mut rx: mpsc::Receiver<BytesMut>) {
-    while let Some(buf) = rx.recv().await {
+    while let Some(mut buf) = rx.recv().await {
+        while let Ok(more) = rx.try_recv() {
+            buf.extend_from_slice(&more);
+        }
         if wr.write_all(&buf).await.is_err() || wr.flush().await.is_err() {
             return;
         }
