@@ -170,6 +170,9 @@ proptest! {
         let limits = ReassemblyLimits {
             max_pending_per_sender: 3,
             max_pending: 5,
+            // Small enough that 40-octet parts hit it, to exercise delivery on its own.
+            max_pending_octets: 300,
+            max_completed: 3,
             timeout: Duration::from_secs(30),
         };
         let mut r = Reassembler::new(TextProfile::default(), limits);
@@ -187,6 +190,8 @@ proptest! {
             };
             let _ = r.push(now, part);
             prop_assert!(r.pending() <= 5);
+            prop_assert!(r.pending_octets() <= 300);
+            prop_assert!(r.remembered() <= 3);
             for m in r.expire(now) {
                 prop_assert!(!m.complete);
                 prop_assert_eq!(m.received.len() + m.missing.len(), usize::from(m.total));

@@ -91,6 +91,7 @@ fn bounds_push_out_the_oldest_as_incomplete() {
         max_pending_per_sender: 2,
         max_pending: 3,
         timeout: Duration::from_secs(60),
+        ..ReassemblyLimits::default()
     };
     let mut r = Reassembler::new(TextProfile::default(), limits);
     assert_eq!(r.push(T0, part(1, 2, 1, "a1")), None);
@@ -109,6 +110,137 @@ fn bounds_push_out_the_oldest_as_incomplete() {
     let out = r.push(T0, other).expect("pushed out");
     assert_eq!(out.reference, Some(2));
     assert_eq!(r.pending(), 3);
+}
+
+/// An SMSC redelivers parts when our deliver_sm_resp is lost; after the message was delivered
+/// whole, they must not come back as a second (phantom) message.
+#[test]
+fn parts_redelivered_after_completion_are_dropped() {
+    let timeout = Duration::from_secs(60);
+    let limits = ReassemblyLimits {
+        timeout,
+        ..ReassemblyLimits::default()
+    };
+    let mut r = Reassembler::new(TextProfile::default(), limits);
+    assert_eq!(r.push(T0, part(1, 2, 5, "hello ")), None);
+    let done = r.push(T0, part(2, 2, 5, "world")).expect("complete");
+    assert_eq!(done.text.as_deref(), Ok("hello world"));
+    assert_eq!(r.remembered(), 1);
+
+    let later = T0 + Duration::from_secs(10);
+    assert_eq!(r.push(later, part(1, 2, 5, "hello ")), None);
+    assert_eq!(r.pending(), 0, "a redelivered part starts nothing");
+    assert_eq!(r.next_deadline(), None);
+    assert!(r.expire(later + timeout).is_empty(), "nor times out later");
+
+    // Every part redelivered must not make a second whole message either.
+    let mut r = Reassembler::new(TextProfile::default(), limits);
+    assert_eq!(r.push(T0, part(1, 2, 6, "a")), None);
+    assert!(r.push(T0, part(2, 2, 6, "b")).is_some());
+    assert_eq!(r.push(later, part(2, 2, 6, "b")), None);
+    assert_eq!(r.push(later, part(1, 2, 6, "a")), None);
+    assert!(r.expire(later + timeout).is_empty());
+}
+
+#[test]
+fn remembered_completions_stay_within_their_cap_oldest_forgotten_first() {
+    let limits = ReassemblyLimits {
+        max_completed: 4,
+        ..ReassemblyLimits::default()
+    };
+    let mut r = Reassembler::new(TextProfile::default(), limits);
+    for reference in 1..=200u8 {
+        assert_eq!(r.push(T0, part(1, 2, reference, "x")), None);
+        assert!(r.push(T0, part(2, 2, reference, "y")).is_some());
+        assert!(r.remembered() <= 4, "{} remembered", r.remembered());
+    }
+    assert_eq!(r.remembered(), 4);
+    assert_eq!(r.pending(), 0);
+    // The newest are still remembered, the oldest were forgotten.
+    assert_eq!(r.push(T0, part(1, 2, 200, "x")), None);
+    assert_eq!(r.push(T0, part(1, 2, 197, "x")), None);
+    assert_eq!(r.pending(), 0);
+    assert_eq!(r.push(T0, part(1, 2, 196, "x")), None);
+    assert_eq!(r.pending(), 1, "forgotten key starts a new message");
+}
+
+#[test]
+fn a_new_message_reusing_the_reference_after_the_window_is_reassembled() {
+    let timeout = Duration::from_secs(60);
+    let limits = ReassemblyLimits {
+        timeout,
+        ..ReassemblyLimits::default()
+    };
+    let mut r = Reassembler::new(TextProfile::default(), limits);
+    assert_eq!(r.push(T0, part(1, 2, 42, "first ")), None);
+    assert!(r.push(T0, part(2, 2, 42, "one")).is_some());
+    // Just inside the window: still a duplicate.
+    let inside = T0 + timeout - Duration::from_secs(1);
+    assert_eq!(r.push(inside, part(1, 2, 42, "first ")), None);
+    assert_eq!(r.pending(), 0);
+
+    // From the end of the window on, the same key is a new message.
+    let after = T0 + timeout;
+    assert_eq!(r.push(after, part(2, 2, 42, "two")), None);
+    assert_eq!(r.remembered(), 0, "forgotten once its window passed");
+    let done = r.push(after, part(1, 2, 42, "second ")).expect("complete");
+    assert!(done.complete);
+    assert_eq!(done.text.as_deref(), Ok("second two"));
+
+    // Forgetting also happens in `expire`, with no part arriving.
+    assert_eq!(r.remembered(), 1);
+    assert!(r.expire(after + timeout).is_empty());
+    assert_eq!(r.remembered(), 0);
+}
+
+/// A part in `message_payload` can carry ~64 KiB, so the part counts alone do not bound memory;
+/// what does not fit the octet budget is delivered on its own, at once, instead of held.
+#[test]
+fn oversized_parts_cannot_grow_memory_past_the_octet_budget() {
+    // Room for one 255-part message's slots and one 3,000-octet part, not for two such parts.
+    let budget = 10_000;
+    let limits = ReassemblyLimits {
+        max_pending_octets: budget,
+        ..ReassemblyLimits::default()
+    };
+    let mut r = Reassembler::new(TextProfile::default(), limits);
+    let big = |seq: u8, total: u8, reference: u8, fill: u8| {
+        let mut payload = vec![0x05, 0x00, 0x03, reference, total, seq];
+        payload.resize(3_000, fill);
+        InboundPart {
+            message_payload: Some(payload),
+            ..part(seq, total, reference, "")
+        }
+    };
+    assert!(r.push(T0, big(1, 255, 1, b'a')).is_none(), "fits: held");
+    assert!(r.pending_octets() <= budget);
+
+    // A second message's part would go over: delivered alone, incomplete, nothing held.
+    let m = r.push(T0, big(2, 3, 2, b'b')).expect("delivered at once");
+    assert!(!m.complete);
+    assert_eq!((m.reference, m.total), (Some(2), 3));
+    assert_eq!(
+        (m.received.as_slice(), m.missing.as_slice()),
+        (&[2][..], &[1, 3][..])
+    );
+    assert_eq!(m.text.as_deref(), Ok("b".repeat(2_994).as_str()));
+    assert_eq!(r.pending(), 1);
+
+    // So would another part of the held message; the held one keeps waiting.
+    let m = r.push(T0, big(2, 255, 1, b'c')).expect("delivered at once");
+    assert_eq!(m.received, [2]);
+    assert_eq!(r.pending(), 1);
+    for seq in 3..=255 {
+        let alone = r
+            .push(T0, big(seq, 255, 1, b'd'))
+            .expect("delivered at once");
+        assert_eq!(alone.received, [seq]);
+        assert!(r.pending_octets() <= budget);
+    }
+    let held = r.expire(T0 + ReassemblyLimits::default().timeout);
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].received, [1]);
+    assert_eq!(r.pending_octets(), 0);
 }
 
 #[test]

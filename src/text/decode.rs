@@ -103,7 +103,10 @@ pub fn decode(
 /// The text of one inbound short_message (or message_payload) and its UDH, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboundText {
+    /// The parsed header, when UDHI was set: its concatenation IE lets a caller that does not
+    /// use [`super::Reassembler`] still tell which message the part belongs to.
     pub udh: Option<Udh>,
+    /// The decoded user data after the header.
     pub text: String,
 }
 

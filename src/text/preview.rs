@@ -11,11 +11,14 @@ use super::select::{Selection, select};
 /// How a text will be sent, and what it will cost in segments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preview {
+    /// The alphabet chosen (for `auto`, the cheapest the text and the carrier allow); the API
+    /// reports it so a submitter can see why a text costs more than expected.
     pub encoding: Encoding,
     /// The `data_coding` octet every part carries.
     pub data_coding: u8,
     /// National tables used (GSM 7-bit only; default otherwise).
     pub shift_tables: ShiftTables,
+    /// How the parts reach the carrier, which decides how many submit_sm PDUs are sent.
     pub transport: Transport,
     /// Segments the handset receives; what carriers bill and quotas count. With
     /// [`Transport::Payload`] this is the SMSC's split, while one submit_sm is sent.

@@ -51,7 +51,7 @@ impl ReferenceWidth {
     }
 }
 
-/// Default for [`TextProfile::max_segments`].
+/// Default for [`TextProfile::max_segments`](field@TextProfile::max_segments).
 ///
 /// Ten parts (1,530 GSM characters, 670 UCS-2) covers real messages; beyond that carriers
 /// commonly reject or bill surprisingly, so longer texts are refused unless a carrier raises it.

@@ -3,7 +3,9 @@
 //!
 //! Time is a `Duration` since any epoch the caller picks, passed in; nothing here reads a clock.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::mem::size_of;
 use std::time::Duration;
 
 use super::decode::{Alphabet, ESM_CLASS_UDHI, alphabet, decode_units, extract_units};
@@ -21,17 +23,30 @@ pub struct ReassemblyLimits {
     pub max_pending_per_sender: usize,
     /// Incomplete messages held in all; a new one beyond this pushes out the oldest.
     pub max_pending: usize,
-    /// Time from a message's first part until it is delivered incomplete.
+    /// Heap octets all incomplete messages may hold (user data plus per-part bookkeeping).
+    /// The counts alone do not bound memory, since a part in `message_payload` can carry
+    /// ~64 KiB; a part that would go over is delivered on its own, incomplete, at once.
+    pub max_pending_octets: usize,
+    /// Completed messages whose keys are remembered for `timeout`, so a part the SMSC
+    /// redelivers afterwards (say, because our deliver_sm_resp was lost) is dropped instead of
+    /// surfacing later as a phantom incomplete message; beyond this the oldest is forgotten.
+    pub max_completed: usize,
+    /// Time from a message's first part until it is delivered incomplete, and how long a
+    /// completed message's key is remembered.
     pub timeout: Duration,
 }
 
 impl Default for ReassemblyLimits {
-    /// Parts normally arrive within seconds; five minutes leaves room for SMSC retries, and the
-    /// caps bound memory at roughly 10,000 × 255 parts × 160 octets in the worst case.
+    /// Parts normally arrive within seconds; five minutes leaves room for SMSC retries. Real
+    /// parts are at most 140 octets, so 64 MiB holds tens of thousands of typical messages
+    /// while capping what oversized payloads can take; 10,000 remembered keys (a few MB) cover
+    /// over 30 long messages completed per second.
     fn default() -> Self {
         Self {
             max_pending_per_sender: 16,
             max_pending: 10_000,
+            max_pending_octets: 64 << 20,
+            max_completed: 10_000,
             timeout: Duration::from_secs(300),
         }
     }
@@ -40,10 +55,15 @@ impl Default for ReassemblyLimits {
 /// One inbound deliver_sm (or data_sm), as far as text is concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboundPart {
+    /// source_addr: part of the message key, since references are only unique per sender.
     pub source: String,
+    /// destination_addr: part of the key too, so one sender's texts to two numbers stay apart.
     pub destination: String,
+    /// The PDU's `data_coding`, which names the alphabet of the user data.
     pub data_coding: u8,
+    /// The PDU's `esm_class`; only the UDHI bit (0x40) is read, to know a UDH leads the data.
     pub esm_class: u8,
+    /// The `short_message` octets, UDH included; ignored when `message_payload` is set.
     pub short_message: Vec<u8>,
     /// SAR TLVs, when present.
     pub sar: Option<Sar>,
@@ -54,7 +74,9 @@ pub struct InboundPart {
 /// A whole (or timed-out, or pushed-out) inbound message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reassembled {
+    /// source_addr of the parts, for the gateway to know who wrote.
     pub source: String,
+    /// destination_addr of the parts: which of our numbers the text was sent to.
     pub destination: String,
     /// The first part's data_coding.
     pub data_coding: u8,
@@ -92,6 +114,16 @@ struct Key {
     total: u8,
 }
 
+impl Key {
+    /// What holding a message under this key costs before any user data: the slot of every
+    /// part it announced, and the two addresses.
+    fn overhead(&self) -> usize {
+        usize::from(self.total) * size_of::<Option<Vec<u8>>>()
+            + self.source.len()
+            + self.destination.len()
+    }
+}
+
 #[derive(Debug)]
 struct Pending {
     serial: u64,
@@ -101,6 +133,8 @@ struct Pending {
     tables: ShiftTables,
     parts: Vec<Option<Vec<u8>>>,
     received: usize,
+    /// What this message counts against [`ReassemblyLimits::max_pending_octets`].
+    octets: usize,
 }
 
 /// Collects the parts of concatenated inbound messages.
@@ -111,8 +145,15 @@ pub struct Reassembler {
     pending: HashMap<Key, Pending>,
     /// Arrival order of first parts: serial → key, oldest first.
     order: BTreeMap<u64, Key>,
-    per_sender: HashMap<String, usize>,
+    /// Serials of each sender's pending messages, so its oldest is found without a scan.
+    per_sender: HashMap<String, BTreeSet<u64>>,
     serial: u64,
+    /// Sum of [`Pending::octets`].
+    held_octets: usize,
+    /// Keys of recently completed messages → when they completed.
+    completed: HashMap<Key, Duration>,
+    /// The same keys, oldest completion first, so they are forgotten in that order.
+    completed_order: VecDeque<Key>,
 }
 
 impl Reassembler {
@@ -124,18 +165,35 @@ impl Reassembler {
             limits: ReassemblyLimits {
                 max_pending_per_sender: limits.max_pending_per_sender.max(1),
                 max_pending: limits.max_pending.max(1),
+                max_pending_octets: limits.max_pending_octets.max(1),
+                max_completed: limits.max_completed.max(1),
                 timeout: limits.timeout,
             },
             pending: HashMap::new(),
             order: BTreeMap::new(),
             per_sender: HashMap::new(),
             serial: 0,
+            held_octets: 0,
+            completed: HashMap::new(),
+            completed_order: VecDeque::new(),
         }
     }
 
     /// Incomplete messages held now.
     pub fn pending(&self) -> usize {
         self.pending.len()
+    }
+
+    /// Octets the incomplete messages held now count against
+    /// [`ReassemblyLimits::max_pending_octets`].
+    pub fn pending_octets(&self) -> usize {
+        self.held_octets
+    }
+
+    /// Completed messages whose keys are remembered now, to drop redelivered parts; never more
+    /// than [`ReassemblyLimits::max_completed`].
+    pub fn remembered(&self) -> usize {
+        self.completed.len()
     }
 
     /// When [`Reassembler::expire`] will next have something to deliver.
@@ -146,8 +204,9 @@ impl Reassembler {
     }
 
     /// Takes one part. Returns a message when this part completes one, when the part was never
-    /// split (or its header is unusable), or when holding it pushed out an older incomplete
-    /// message. Duplicated parts are ignored.
+    /// split (or its header is unusable), when holding it pushed out an older incomplete
+    /// message, or, alone and incomplete, when it does not fit the octet budget. Duplicated
+    /// parts are ignored, including parts of a message completed less than the timeout ago.
     pub fn push(&mut self, now: Duration, part: InboundPart) -> Option<Reassembled> {
         let user_data = part
             .message_payload
@@ -208,18 +267,56 @@ impl Reassembler {
             reference,
             total,
         };
+        self.forget_completed(now);
+        if self.completed.contains_key(&key) {
+            // A redelivered part of a message already delivered whole.
+            return None;
+        }
+        // `seq` is in 1..=total, checked above, and every pending message under this key has
+        // exactly `total` slots, since `total` is part of the key.
         let index = usize::from(seq - 1);
+        let room = self
+            .limits
+            .max_pending_octets
+            .saturating_sub(self.held_octets);
         if let Some(pending) = self.pending.get_mut(&key) {
-            let slot = &mut pending.parts[index];
+            let slot = pending.parts.get_mut(index)?;
             if slot.is_some() {
                 return None;
             }
+            if units.len() > room {
+                return Some(alone(
+                    key,
+                    seq,
+                    now,
+                    part.data_coding,
+                    alphabet,
+                    tables,
+                    units,
+                ));
+            }
+            pending.octets += units.len();
+            self.held_octets += units.len();
             *slot = Some(units);
             pending.received += 1;
             if pending.received < pending.parts.len() {
                 return None;
             }
-            return self.take(&key);
+            let whole = self.take(&key);
+            self.remember_completed(key, now);
+            return whole;
+        }
+        let octets = key.overhead().saturating_add(units.len());
+        if octets > room {
+            return Some(alone(
+                key,
+                seq,
+                now,
+                part.data_coding,
+                alphabet,
+                tables,
+                units,
+            ));
         }
         let pushed_out = self.make_room(&key.source);
         let mut parts = vec![None; usize::from(total)];
@@ -233,25 +330,33 @@ impl Reassembler {
             tables,
             parts,
             received: 1,
+            octets,
         };
-        *self.per_sender.entry(key.source.clone()).or_default() += 1;
+        self.held_octets += octets;
+        self.per_sender
+            .entry(key.source.clone())
+            .or_default()
+            .insert(self.serial);
         self.order.insert(self.serial, key.clone());
         self.pending.insert(key, pending);
         pushed_out
     }
 
-    /// Delivers, as incomplete, every message whose first part is at least the timeout old.
+    /// Delivers, as incomplete, every message whose first part is at least the timeout old,
+    /// and forgets completed messages that are.
     pub fn expire(&mut self, now: Duration) -> Vec<Reassembled> {
+        self.forget_completed(now);
         let mut out = Vec::new();
-        while let Some((_, key)) = self.order.first_key_value() {
+        while let Some(oldest) = self.order.first_entry() {
             let due = self
                 .pending
-                .get(key)
+                .get(oldest.get())
                 .is_none_or(|p| now.saturating_sub(p.first_seen) >= self.limits.timeout);
             if !due {
                 break;
             }
-            let key = key.clone();
+            // Removed from the order here, not only in `take`, so the loop always advances.
+            let key = oldest.remove();
             if let Some(message) = self.take(&key) {
                 out.push(message);
             }
@@ -261,35 +366,102 @@ impl Reassembler {
 
     /// Frees a slot for a new message from `sender`, returning the message pushed out.
     fn make_room(&mut self, sender: &str) -> Option<Reassembled> {
-        let sender_full = self
+        let sender_oldest = self
             .per_sender
             .get(sender)
-            .is_some_and(|&n| n >= self.limits.max_pending_per_sender);
-        let victim = if sender_full {
-            self.order
-                .values()
-                .find(|key| key.source == sender)
-                .cloned()
-        } else if self.pending.len() >= self.limits.max_pending {
-            self.order.values().next().cloned()
-        } else {
-            None
+            .filter(|serials| serials.len() >= self.limits.max_pending_per_sender)
+            .and_then(|serials| serials.first());
+        let victim = match sender_oldest {
+            Some(serial) => self.order.get(serial),
+            None if self.pending.len() >= self.limits.max_pending => self.order.values().next(),
+            None => None,
         };
-        victim.and_then(|key| self.take(&key))
+        let key = victim.cloned()?;
+        self.take(&key)
     }
 
     /// Removes a message and builds what it has.
     fn take(&mut self, key: &Key) -> Option<Reassembled> {
         let pending = self.pending.remove(key)?;
         self.order.remove(&pending.serial);
-        if let Some(count) = self.per_sender.get_mut(&key.source) {
-            *count -= 1;
-            if *count == 0 {
+        self.held_octets = self.held_octets.saturating_sub(pending.octets);
+        if let Some(serials) = self.per_sender.get_mut(&key.source) {
+            serials.remove(&pending.serial);
+            if serials.is_empty() {
                 self.per_sender.remove(&key.source);
             }
         }
         Some(assemble(key, pending))
     }
+
+    /// Remembers that the message under `key` was delivered whole at `now`, forgetting the
+    /// oldest completion when the cap is reached.
+    fn remember_completed(&mut self, key: Key, now: Duration) {
+        match self.completed.entry(key) {
+            // Cannot happen while parts under a remembered key are dropped; refreshing the
+            // time keeps the map and the queue in step if it ever does.
+            Entry::Occupied(mut done) => {
+                done.insert(now);
+            }
+            Entry::Vacant(slot) => {
+                self.completed_order.push_back(slot.key().clone());
+                slot.insert(now);
+            }
+        }
+        while self.completed_order.len() > self.limits.max_completed {
+            self.forget_oldest_completed();
+        }
+    }
+
+    /// Forgets completed messages at least the timeout old. The queue is in completion order,
+    /// so this stops at the first that is not (a clock going backwards only delays forgetting,
+    /// which the cap still bounds).
+    fn forget_completed(&mut self, now: Duration) {
+        while let Some(key) = self.completed_order.front() {
+            let due = self
+                .completed
+                .get(key)
+                .is_none_or(|&done| now.saturating_sub(done) >= self.limits.timeout);
+            if !due {
+                break;
+            }
+            self.forget_oldest_completed();
+        }
+    }
+
+    fn forget_oldest_completed(&mut self) {
+        if let Some(key) = self.completed_order.pop_front() {
+            self.completed.remove(&key);
+        }
+    }
+}
+
+/// A part that the octet budget cannot hold, delivered at once as an incomplete message of its
+/// own: losing the join is better than losing the text or letting input grow memory.
+fn alone(
+    key: Key,
+    seq: u8,
+    now: Duration,
+    data_coding: u8,
+    alphabet: Alphabet,
+    tables: ShiftTables,
+    units: Vec<u8>,
+) -> Reassembled {
+    let mut parts = vec![None; usize::from(key.total)];
+    if let Some(slot) = parts.get_mut(usize::from(seq).saturating_sub(1)) {
+        *slot = Some(units);
+    }
+    let pending = Pending {
+        serial: 0,
+        first_seen: now,
+        data_coding,
+        alphabet,
+        tables,
+        parts,
+        received: 1,
+        octets: 0,
+    };
+    assemble(&key, pending)
 }
 
 fn assemble(key: &Key, pending: Pending) -> Reassembled {

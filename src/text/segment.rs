@@ -31,6 +31,8 @@ pub struct Part {
     pub short_message: Vec<u8>,
     /// Set esm_class bit 0x40 (UDHI).
     pub udhi: bool,
+    /// The submit_sm `data_coding`; the same in every part, copied here so each part is
+    /// self-contained for the dispatcher.
     pub data_coding: u8,
     /// SAR TLVs to add (SAR concatenation only).
     pub sar: Option<Sar>,
@@ -41,7 +43,10 @@ pub struct Part {
 /// A message ready for the dispatcher: how it was planned, and one [`Part`] per submit_sm.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segmented {
+    /// The plan the parts follow, identical to what [`super::preview`] answered, so what was
+    /// quoted to the submitter is what is sent and billed.
     pub preview: Preview,
+    /// One entry per submit_sm, in sequence order.
     pub parts: Vec<Part>,
 }
 

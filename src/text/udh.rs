@@ -21,7 +21,9 @@ pub(crate) const CONCAT_16_IE_OCTETS: usize = 6;
 /// One part's place in a concatenated message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Concat {
+    /// Identifies the message among the sender's concatenated ones; the same in every part.
     pub reference: u16,
+    /// Parts the message was split into; together with `reference` it names the message.
     pub total: u8,
     /// 1-based.
     pub seq: u8,
@@ -34,6 +36,7 @@ pub struct Concat {
 pub struct Udh {
     /// Octets the header takes, UDHL included: user data starts here.
     pub len: usize,
+    /// The concatenation IE (0x00 or 0x08), when the part belongs to a longer message.
     pub concat: Option<Concat>,
     /// Language id of IE 0x25, as received.
     pub locking_shift: Option<u8>,

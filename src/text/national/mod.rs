@@ -13,23 +13,38 @@ use serde::{Deserialize, Serialize};
 use super::gsm7::table::Table;
 
 /// A national language of 3GPP TS 23.038 Table 6.2.1.2.4.1, by its identifier.
+///
+/// Each one lets text the default alphabet cannot hold still travel as GSM 7-bit (153
+/// characters a part) rather than UCS-2 (67), where the carrier's network delivers the tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
 pub enum NationalLanguage {
+    /// Id 1: adds ğ, ı, ş and the other Turkish letters (locking and single shift tables).
     Turkish = 1,
-    /// Single shift table only.
+    /// Id 2: single shift table only, adding the accented letters the default alphabet lacks.
     Spanish = 2,
+    /// Id 3: adds the Portuguese accented vowels (locking and single shift tables).
     Portuguese = 3,
+    /// Id 4: Bengali script, also used for Assamese (locking and single shift tables).
     Bengali = 4,
+    /// Id 5: Gujarati script (locking and single shift tables).
     Gujarati = 5,
+    /// Id 6: Devanagari script, for Hindi and more (locking and single shift tables).
     Hindi = 6,
+    /// Id 7: Kannada script (locking and single shift tables).
     Kannada = 7,
+    /// Id 8: Malayalam script (locking and single shift tables).
     Malayalam = 8,
+    /// Id 9: Oriya (Odia) script (locking and single shift tables).
     Oriya = 9,
+    /// Id 10: Gurmukhi script, for Punjabi (locking and single shift tables).
     Punjabi = 10,
+    /// Id 11: Tamil script (locking and single shift tables).
     Tamil = 11,
+    /// Id 12: Telugu script (locking and single shift tables).
     Telugu = 12,
+    /// Id 13: Urdu in Arabic script (locking and single shift tables).
     Urdu = 13,
 }
 
