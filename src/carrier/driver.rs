@@ -235,9 +235,7 @@ impl<'a> Connection<'a> {
             self.status.set_state(state);
         }
         while self.session.can_submit() {
-            let Some(&token) = self.ready.front() else {
-                return None;
-            };
+            let &token = self.ready.front()?;
             if let Some(t) = self.pacer.wait_until(now) {
                 return Some(t);
             }
