@@ -2,7 +2,7 @@
 //!
 //! Layers, from the wire up (see the README for the map): [`pdu`] is the SMPP codec and
 //! [`framing`] cuts a byte stream into PDUs;
-//! [`text`] turns UTF-8 into SMPP segments and back.
+//! [`text`] turns UTF-8 into SMPP segments and back; [`sim`] is the built-in SMSC simulator.
 #![forbid(unsafe_code)]
 #![deny(missing_debug_implementations)]
 #![warn(unreachable_pub, missing_docs)]
@@ -10,4 +10,5 @@
 pub mod framing;
 pub mod inspect;
 pub mod pdu;
+pub mod sim;
 pub mod text;
