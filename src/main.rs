@@ -32,7 +32,7 @@ enum Command {
         pretty: bool,
     },
     /// Run the built-in SMSC simulator (SMPP server) until SIGINT or SIGTERM.
-    Sim(smppd::sim::SimArgs),
+    Sim(Box<smppd::sim::SimArgs>),
 }
 
 fn main() -> ExitCode {
@@ -43,7 +43,7 @@ fn main() -> ExitCode {
             password_max,
             pretty,
         } => decode(&hex, password_max, pretty),
-        Command::Sim(args) => smppd::sim::main(args),
+        Command::Sim(args) => smppd::sim::main(*args),
     }
 }
 

@@ -89,7 +89,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
                 }
             }
         };
-        timeout(WAIT, read).await.expect("no PDU and no close in time")
+        timeout(WAIT, read)
+            .await
+            .expect("no PDU and no close in time")
     }
 
     async fn recv(&mut self) -> Bytes {
@@ -145,13 +147,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
 
     async fn submit(&mut self, registered_delivery: u8, text: &[u8]) -> u32 {
         let seq = self.next_seq();
-        self.send(&Pdu::new(seq, Body::SubmitSm(submit_sm(registered_delivery, text))))
-            .await;
+        self.send(&Pdu::new(
+            seq,
+            Body::SubmitSm(submit_sm(registered_delivery, text)),
+        ))
+        .await;
         seq
     }
 
     /// Sends one submit_sm and returns (status, message_id).
-    async fn submit_one(&mut self, registered_delivery: u8, text: &[u8]) -> (CommandStatus, String) {
+    async fn submit_one(
+        &mut self,
+        registered_delivery: u8,
+        text: &[u8],
+    ) -> (CommandStatus, String) {
         let seq = self.submit(registered_delivery, text).await;
         let frame = self.recv_answer().await;
         let pdu = Pdu::decode(&frame).unwrap();
@@ -263,7 +272,10 @@ async fn each_bind_type_is_accepted_with_the_smsc_system_id_and_version() {
         clients.push(c);
     }
     let stats = sim.stats();
-    assert_eq!((stats.binds_ok, stats.binds_current, stats.binds_peak), (3, 3, 3));
+    assert_eq!(
+        (stats.binds_ok, stats.binds_current, stats.binds_peak),
+        (3, 3, 3)
+    );
     sim.shutdown().await.unwrap();
 }
 
@@ -271,11 +283,23 @@ async fn each_bind_type_is_accepted_with_the_smsc_system_id_and_version() {
 async fn wrong_credentials_and_double_binds_are_refused() {
     let sim = start(config()).await.unwrap();
     let mut c = Client::connect(&sim).await;
-    assert_eq!(c.bind(Kind::Trx, "smppd", "wrong").await, CommandStatus::InvalidPassword);
-    assert_eq!(c.bind(Kind::Tx, "other", "secret").await, CommandStatus::InvalidSystemId);
+    assert_eq!(
+        c.bind(Kind::Trx, "smppd", "wrong").await,
+        CommandStatus::InvalidPassword
+    );
+    assert_eq!(
+        c.bind(Kind::Tx, "other", "secret").await,
+        CommandStatus::InvalidSystemId
+    );
     // The connection stays usable: the right credentials bind.
-    assert_eq!(c.bind(Kind::Trx, "smppd", "secret").await, CommandStatus::Ok);
-    assert_eq!(c.bind(Kind::Rx, "smppd", "secret").await, CommandStatus::AlreadyBound);
+    assert_eq!(
+        c.bind(Kind::Trx, "smppd", "secret").await,
+        CommandStatus::Ok
+    );
+    assert_eq!(
+        c.bind(Kind::Rx, "smppd", "secret").await,
+        CommandStatus::AlreadyBound
+    );
     let stats = sim.stats();
     assert_eq!(stats.binds_failed["ESME_RINVPASWD"], 1);
     assert_eq!(stats.binds_failed["ESME_RINVSYSID"], 1);
@@ -301,10 +325,17 @@ async fn unique_ids(format: IdFormat) -> Vec<String> {
     for seq in seqs {
         let frame = c.recv().await;
         let pdu = Pdu::decode(&frame).unwrap();
-        assert_eq!((pdu.sequence_number, pdu.command_status), (seq, CommandStatus::Ok));
+        assert_eq!(
+            (pdu.sequence_number, pdu.command_status),
+            (seq, CommandStatus::Ok)
+        );
         ids.push(message_id(&pdu));
     }
-    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len(), "ids repeat");
+    assert_eq!(
+        ids.iter().collect::<HashSet<_>>().len(),
+        ids.len(),
+        "ids repeat"
+    );
     sim.shutdown().await.unwrap();
     ids
 }
@@ -312,11 +343,21 @@ async fn unique_ids(format: IdFormat) -> Vec<String> {
 #[tokio::test]
 async fn submit_ids_are_unique_in_hex_and_in_decimal() {
     let hex = unique_ids(IdFormat::Hex).await;
-    assert!(hex.iter().all(|id| !id.is_empty()
-        && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))));
-    assert!(hex.iter().any(|id| id.bytes().any(|b| b.is_ascii_alphabetic())));
+    assert!(hex.iter().all(|id| {
+        !id.is_empty()
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    }));
+    assert!(
+        hex.iter()
+            .any(|id| id.bytes().any(|b| b.is_ascii_alphabetic()))
+    );
     let dec = unique_ids(IdFormat::Dec).await;
-    assert!(dec.iter().all(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())));
+    assert!(
+        dec.iter()
+            .all(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+    );
 }
 
 /// Reads the next deliver_sm and returns its frame, answering nothing.
@@ -332,7 +373,11 @@ async fn next_deliver<S: AsyncRead + AsyncWrite + Unpin>(c: &mut Client<S>) -> B
     }
 }
 
-async fn answer<S: AsyncRead + AsyncWrite + Unpin>(c: &mut Client<S>, frame: &[u8], status: CommandStatus) {
+async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
+    c: &mut Client<S>,
+    frame: &[u8],
+    status: CommandStatus,
+) {
     let seq = Pdu::decode(frame).unwrap().sequence_number;
     let resp = Pdu {
         command_status: status,
@@ -360,17 +405,31 @@ async fn receipt_arrives_after_the_delay_with_text_tlvs_and_swapped_addresses() 
     let sim = start(with_receipts(delay)).await.unwrap();
     let mut c = Client::bound(&sim, Kind::Trx).await;
     let sent = Instant::now();
-    let (status, id) = c.submit_one(1, b"Hello receipt world, this is longer than twenty").await;
+    let (status, id) = c
+        .submit_one(1, b"Hello receipt world, this is longer than twenty")
+        .await;
     assert_eq!(status, CommandStatus::Ok);
     let frame = next_deliver(&mut c).await;
     assert!(sent.elapsed() >= delay, "receipt came before its delay");
     let (sm, text) = receipt_parts(&frame);
     assert_eq!(sm.esm_class, 0x04);
-    assert_eq!((sm.source_addr.as_bytes(), sm.source_addr_ton), (&b"34600111222"[..], 1));
-    assert_eq!((sm.destination_addr.as_bytes(), sm.dest_addr_ton), (&b"ACME"[..], 5));
-    assert!(text.starts_with(&format!("id:{id} sub:001 dlvrd:001 submit date:")), "{text}");
+    assert_eq!(
+        (sm.source_addr.as_bytes(), sm.source_addr_ton),
+        (&b"34600111222"[..], 1)
+    );
+    assert_eq!(
+        (sm.destination_addr.as_bytes(), sm.dest_addr_ton),
+        (&b"ACME"[..], 5)
+    );
+    assert!(
+        text.starts_with(&format!("id:{id} sub:001 dlvrd:001 submit date:")),
+        "{text}"
+    );
     let done = text.find(" done date:").unwrap();
-    assert_eq!(done - text.find("submit date:").unwrap(), "submit date:".len() + 10);
+    assert_eq!(
+        done - text.find("submit date:").unwrap(),
+        "submit date:".len() + 10
+    );
     assert!(
         text.ends_with(" stat:DELIVRD err:000 text:Hello receipt world,"),
         "{text}"
@@ -399,7 +458,10 @@ async fn receipt_id_can_be_in_decimal_when_submit_ids_are_hex() {
     let frame = next_deliver(&mut c).await;
     let (sm, text) = receipt_parts(&frame);
     assert!(text.starts_with(&format!("id:{decimal} ")), "{text}");
-    assert_eq!(sm.tlvs.receipted_message_id().unwrap().to_str_lossy(), decimal);
+    assert_eq!(
+        sm.tlvs.receipted_message_id().unwrap().to_str_lossy(),
+        decimal
+    );
     sim.shutdown().await.unwrap();
 }
 
@@ -412,7 +474,10 @@ async fn failure_only_receipts_follow_the_mix() {
     let (_, id) = c.submit_one(2, b"fails").await;
     let frame = next_deliver(&mut c).await;
     let (sm, text) = receipt_parts(&frame);
-    assert!(text.contains(&format!("id:{id} sub:001 dlvrd:000")), "{text}");
+    assert!(
+        text.contains(&format!("id:{id} sub:001 dlvrd:000")),
+        "{text}"
+    );
     assert!(text.contains("stat:UNDELIV err:001"), "{text}");
     assert_eq!(sm.tlvs.message_state(), Some(MessageState::Undeliverable));
     sim.shutdown().await.unwrap();
@@ -480,9 +545,11 @@ async fn throttle_fraction_one_throttles_everything_without_ids_or_receipts() {
         ..Faults::default()
     };
     let (sim, answers) = statuses_under(faults, 20).await;
-    assert!(answers
-        .iter()
-        .all(|(s, id)| *s == CommandStatus::Throttled && id.is_empty()));
+    assert!(
+        answers
+            .iter()
+            .all(|(s, id)| *s == CommandStatus::Throttled && id.is_empty())
+    );
     let stats = sim.stats();
     assert_eq!(stats.submit_sm_throttled, 20);
     assert_eq!(stats.submit_sm_resp["ESME_RTHROTTLED"], 20);
@@ -497,7 +564,10 @@ async fn throttle_above_a_rate_lets_the_first_ones_through() {
         ..Faults::default()
     };
     let (sim, answers) = statuses_under(faults, 40).await;
-    let ok = answers.iter().filter(|(s, _)| *s == CommandStatus::Ok).count();
+    let ok = answers
+        .iter()
+        .filter(|(s, _)| *s == CommandStatus::Ok)
+        .count();
     let throttled = answers
         .iter()
         .filter(|(s, _)| *s == CommandStatus::Throttled)
@@ -516,7 +586,11 @@ async fn injected_errors_follow_the_configured_status_and_change_at_run_time() {
         ..Faults::default()
     };
     let (sim, answers) = statuses_under(faults, 5).await;
-    assert!(answers.iter().all(|(s, _)| *s == CommandStatus::SubmitFailed));
+    assert!(
+        answers
+            .iter()
+            .all(|(s, _)| *s == CommandStatus::SubmitFailed)
+    );
     assert_eq!(sim.stats().submit_sm_errored, 5);
     sim.set_faults(Faults {
         error_fraction: 1.0,
@@ -525,15 +599,19 @@ async fn injected_errors_follow_the_configured_status_and_change_at_run_time() {
     })
     .unwrap();
     let mut c = Client::bound(&sim, Kind::Tx).await;
-    assert_eq!(c.submit_one(0, b"x").await.0, CommandStatus::MessageQueueFull);
+    assert_eq!(
+        c.submit_one(0, b"x").await.0,
+        CommandStatus::MessageQueueFull
+    );
     sim.set_faults(Faults::default()).unwrap();
     assert_eq!(c.submit_one(0, b"x").await.0, CommandStatus::Ok);
-    assert!(sim
-        .set_faults(Faults {
+    assert!(
+        sim.set_faults(Faults {
             error_fraction: 2.0,
             ..Faults::default()
         })
-        .is_err());
+        .is_err()
+    );
     sim.shutdown().await.unwrap();
 }
 
@@ -556,9 +634,15 @@ async fn unanswered_submissions_get_nothing_back() {
     // Answers come in order, so the first one back is the enquire_link_resp.
     let frame = c.recv().await;
     let pdu = Pdu::decode(&frame).unwrap();
-    assert_eq!((pdu.command_id(), pdu.sequence_number), (CommandId::EnquireLinkResp, seq));
+    assert_eq!(
+        (pdu.command_id(), pdu.sequence_number),
+        (CommandId::EnquireLinkResp, seq)
+    );
     let stats = sim.stats();
-    assert_eq!((stats.submit_sm_received, stats.submit_sm_unanswered), (2, 2));
+    assert_eq!(
+        (stats.submit_sm_received, stats.submit_sm_unanswered),
+        (2, 2)
+    );
     assert!(stats.submit_sm_resp.is_empty());
     sim.shutdown().await.unwrap();
 }
@@ -578,7 +662,10 @@ async fn drop_after_closes_the_connection_at_the_nth_pdu() {
     assert_eq!(c.submit_one(0, b"two").await.0, CommandStatus::Ok); // PDU 2
     c.submit(0, b"three").await; // PDU 3: never answered
     assert!(c.closed().await);
-    eventually(&sim, "drop counted", |s| s.drops == 1 && s.binds_current == 0).await;
+    eventually(&sim, "drop counted", |s| {
+        s.drops == 1 && s.binds_current == 0
+    })
+    .await;
     sim.shutdown().await.unwrap();
 }
 
@@ -593,16 +680,25 @@ async fn max_binds_refuses_binds_beyond_the_cap() {
     let _a = Client::bound(&sim, Kind::Trx).await;
     let mut b = Client::bound(&sim, Kind::Tx).await;
     let mut c = Client::connect(&sim).await;
-    assert_eq!(c.bind(Kind::Rx, "smppd", "secret").await, CommandStatus::BindFailed);
+    assert_eq!(
+        c.bind(Kind::Rx, "smppd", "secret").await,
+        CommandStatus::BindFailed
+    );
     let seq = b.next_seq();
     b.send(&Pdu::new(seq, Body::Unbind)).await;
     let frame = b.recv().await;
-    assert_eq!(Pdu::decode(&frame).unwrap().command_id(), CommandId::UnbindResp);
+    assert_eq!(
+        Pdu::decode(&frame).unwrap().command_id(),
+        CommandId::UnbindResp
+    );
     assert!(b.closed().await);
     eventually(&sim, "unbound", |s| s.binds_current == 1).await;
     assert_eq!(c.bind(Kind::Rx, "smppd", "secret").await, CommandStatus::Ok);
     let stats = sim.stats();
-    assert_eq!((stats.binds_peak, stats.binds_failed["ESME_RBINDFAIL"]), (2, 1));
+    assert_eq!(
+        (stats.binds_peak, stats.binds_failed["ESME_RBINDFAIL"]),
+        (2, 1)
+    );
     sim.shutdown().await.unwrap();
 }
 
@@ -616,7 +712,11 @@ async fn malformed_and_unexpected_pdus_are_answered_and_the_bind_stays_up() {
     let pdu = Pdu::decode(&pdu_frame).unwrap();
     assert_eq!(
         (pdu.command_id(), pdu.command_status, pdu.sequence_number),
-        (CommandId::SubmitSmResp, CommandStatus::InvalidBindStatus, seq)
+        (
+            CommandId::SubmitSmResp,
+            CommandStatus::InvalidBindStatus,
+            seq
+        )
     );
     c.send(&Pdu::new(90, Body::EnquireLink)).await;
     assert_eq!(
@@ -627,7 +727,9 @@ async fn malformed_and_unexpected_pdus_are_answered_and_the_bind_stays_up() {
 
     // A submit_sm whose sm_length runs past the body.
     let mut bad = BytesMut::new();
-    Pdu::new(77, Body::SubmitSm(submit_sm(0, b"hello"))).encode(&mut bad).unwrap();
+    Pdu::new(77, Body::SubmitSm(submit_sm(0, b"hello")))
+        .encode(&mut bad)
+        .unwrap();
     let sm_length_at = bad.len() - 6;
     bad[sm_length_at] = 200;
     c.send_raw(&bad).await;
@@ -647,7 +749,8 @@ async fn malformed_and_unexpected_pdus_are_answered_and_the_bind_stays_up() {
     );
 
     // deliver_sm never flows from an ESME.
-    c.send(&Pdu::new(79, Body::DeliverSm(submit_sm(0, b"x")))).await;
+    c.send(&Pdu::new(79, Body::DeliverSm(submit_sm(0, b"x"))))
+        .await;
     let frame = c.recv().await;
     let resp = Pdu::decode(&frame).unwrap();
     assert_eq!(
@@ -677,14 +780,19 @@ async fn a_broken_command_length_gets_generic_nack_and_closes_only_that_connecti
         (CommandId::GenericNack, CommandStatus::InvalidCommandLength)
     );
     assert!(c.closed().await);
-    assert_eq!(other.submit_one(0, b"still here").await.0, CommandStatus::Ok);
+    assert_eq!(
+        other.submit_one(0, b"still here").await.0,
+        CommandStatus::Ok
+    );
     assert_eq!(sim.stats().framing_errors, 1);
     sim.shutdown().await.unwrap();
 }
 
 #[tokio::test]
 async fn data_sm_submit_multi_query_cancel_and_replace_are_answered() {
-    let sim = start(with_receipts(Duration::from_secs(3600))).await.unwrap();
+    let sim = start(with_receipts(Duration::from_secs(3600)))
+        .await
+        .unwrap();
     let mut c = Client::bound(&sim, Kind::Trx).await;
     let (_, id) = c.submit_one(0, b"to manage").await;
 
@@ -706,7 +814,10 @@ async fn data_sm_submit_multi_query_cancel_and_replace_are_answered() {
     let Body::QuerySmResp(Some(q)) = Pdu::decode(&frame).unwrap().body else {
         panic!("no query_sm_resp body");
     };
-    assert_eq!((q.message_id.to_str_lossy(), q.message_state), (id.into(), 1));
+    assert_eq!(
+        (q.message_id.to_str_lossy(), q.message_state),
+        (id.into(), 1)
+    );
 
     c.send(&query(101, "ffffffffffffffff")).await;
     let frame = c.recv().await;
@@ -799,9 +910,15 @@ async fn stats_count_a_known_workload() {
     }
     c.send(&Pdu::new(502, Body::Unbind)).await;
     let frame = c.recv_answer().await;
-    assert_eq!(Pdu::decode(&frame).unwrap().command_id(), CommandId::UnbindResp);
+    assert_eq!(
+        Pdu::decode(&frame).unwrap().command_id(),
+        CommandId::UnbindResp
+    );
     assert!(c.closed().await);
-    eventually(&sim, "workload counted", |s| s.receipts_acked == 5 && s.binds_current == 0).await;
+    eventually(&sim, "workload counted", |s| {
+        s.receipts_acked == 5 && s.binds_current == 0
+    })
+    .await;
     let s = sim.stats();
     assert_eq!(s.connections_accepted, 1);
     assert_eq!((s.binds_ok, s.binds_peak), (1, 1));
@@ -877,7 +994,10 @@ async fn submit_log_has_one_json_line_per_submit_and_stats_file_is_written() {
 async fn injected_mo_reaches_a_receiver_bind() {
     let sim = start(config()).await.unwrap();
     let err = sim.inject_deliver("someone-else", MoMessage::default());
-    assert!(matches!(err, Err(smppd::sim::InjectError::UnknownSystemId(_))));
+    assert!(matches!(
+        err,
+        Err(smppd::sim::InjectError::UnknownSystemId(_))
+    ));
     let mo = MoMessage {
         source_addr: "34600111222".into(),
         source_addr_ton: 1,
@@ -916,7 +1036,10 @@ async fn disconnect_all_drops_every_connection_and_rebinding_works() {
     sim.disconnect_all();
     assert!(a.closed().await);
     assert!(b.closed().await);
-    eventually(&sim, "dropped", |s| s.disconnects == 2 && s.binds_current == 0).await;
+    eventually(&sim, "dropped", |s| {
+        s.disconnects == 2 && s.binds_current == 0
+    })
+    .await;
     let mut c = Client::bound(&sim, Kind::Tx).await;
     assert_eq!(c.submit_one(0, b"again").await.0, CommandStatus::Ok);
     sim.shutdown().await.unwrap();
@@ -924,7 +1047,13 @@ async fn disconnect_all_drops_every_connection_and_rebinding_works() {
 
 #[tokio::test]
 async fn shutdown_unbinds_clients() {
-    let sim = start(config()).await.unwrap();
+    let sim = start(SimConfig {
+        // Room for a slow machine to answer before the simulator gives up on the answer.
+        shutdown_grace: Duration::from_secs(10),
+        ..config()
+    })
+    .await
+    .unwrap();
     let mut c = Client::bound(&sim, Kind::Trx).await;
     let stopping = tokio::spawn(sim.shutdown());
     let frame = c.recv().await;
@@ -959,9 +1088,15 @@ async fn tls_bind_and_submit_with_a_self_signed_certificate() {
     let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(client_config));
     let tcp = TcpStream::connect(sim.tls_addr().unwrap()).await.unwrap();
     let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
-    let tls = timeout(WAIT, connector.connect(name, tcp)).await.unwrap().unwrap();
+    let tls = timeout(WAIT, connector.connect(name, tcp))
+        .await
+        .unwrap()
+        .unwrap();
     let mut c = Client::over(tls);
-    assert_eq!(c.bind(Kind::Trx, "smppd", "secret").await, CommandStatus::Ok);
+    assert_eq!(
+        c.bind(Kind::Trx, "smppd", "secret").await,
+        CommandStatus::Ok
+    );
     assert_eq!(c.submit_one(0, b"over TLS").await.0, CommandStatus::Ok);
     sim.shutdown().await.unwrap();
 }
@@ -977,7 +1112,10 @@ async fn bad_configurations_are_refused_at_start() {
     .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     let msg = err.to_string();
-    assert!(msg.contains("system_id") && msg.contains("max_connections"), "{msg}");
+    assert!(
+        msg.contains("system_id") && msg.contains("max_connections"),
+        "{msg}"
+    );
     let err = start(SimConfig {
         tls: Some(TlsConfig {
             listen: "127.0.0.1:0".parse().unwrap(),

@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::config::{DlrIdFormat, DlrMix, IdFormat, ReceiptConfig, SimConfig, TlsConfig, TlsIdentity};
+use super::config::{
+    DlrIdFormat, DlrMix, IdFormat, ReceiptConfig, SimConfig, TlsConfig, TlsIdentity,
+};
 use super::faults::Faults;
 
 /// `smppd sim`: a built-in SMSC (SMPP server) for tests, benchmarks and staging.
@@ -122,9 +124,7 @@ fn mix(s: &str) -> Result<DlrMix, String> {
 }
 
 fn fraction(s: &str) -> Result<f64, String> {
-    let f: f64 = s
-        .parse()
-        .map_err(|_| format!("{s:?} is not a number"))?;
+    let f: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
     if (0.0..=1.0).contains(&f) {
         Ok(f)
     } else {
@@ -227,9 +227,24 @@ mod tests {
     #[test]
     fn flags_reach_the_configuration() {
         let c = parse(&[
-            "--listen", "127.0.0.1:0", "--dlr-delay", "250ms", "--id-format", "dec",
-            "--dlr-id-format", "hex", "--error-status", "0x58", "--error-fraction", "0.5",
-            "--dlr-mix", "delivered=3,expired=1", "--drop-after", "7", "--max-binds", "2",
+            "--listen",
+            "127.0.0.1:0",
+            "--dlr-delay",
+            "250ms",
+            "--id-format",
+            "dec",
+            "--dlr-id-format",
+            "hex",
+            "--error-status",
+            "0x58",
+            "--error-fraction",
+            "0.5",
+            "--dlr-mix",
+            "delivered=3,expired=1",
+            "--drop-after",
+            "7",
+            "--max-binds",
+            "2",
         ])
         .unwrap();
         assert_eq!(c.listen.port(), 0);
@@ -241,7 +256,13 @@ mod tests {
         assert_eq!(c.receipts.mix.to_string(), "delivered=0.75,expired=0.25");
         assert_eq!(c.faults.drop_after, Some(7));
         assert_eq!(c.max_binds, Some(2));
-        assert_eq!(parse(&["--error-status", "69"]).unwrap().faults.error_status, 0x45);
+        assert_eq!(
+            parse(&["--error-status", "69"])
+                .unwrap()
+                .faults
+                .error_status,
+            0x45
+        );
     }
 
     #[test]

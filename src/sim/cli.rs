@@ -31,14 +31,16 @@ pub async fn run(args: SimArgs) -> ExitCode {
         }
     };
     // Handlers go in before the listening line, so a signal sent right after it is caught.
-    let (mut interrupt, mut terminate) =
-        match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
-            (Ok(i), Ok(t)) => (i, t),
-            (Err(e), _) | (_, Err(e)) => {
-                eprintln!("smppd sim: cannot install signal handlers: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
+    let (mut interrupt, mut terminate) = match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(i), Ok(t)) => (i, t),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("smppd sim: cannot install signal handlers: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let handle = match start(config).await {
         Ok(handle) => handle,
         Err(e) => {

@@ -17,7 +17,9 @@ fn rfc3339_seconds(t: SystemTime) -> [u8; 20] {
 /// `YYMMDDhhmm`, the receipt text's date form (smpp-reference §7).
 pub(crate) fn receipt_date(t: SystemTime) -> [u8; 10] {
     let r = rfc3339_seconds(t);
-    [r[2], r[3], r[5], r[6], r[8], r[9], r[11], r[12], r[14], r[15]]
+    [
+        r[2], r[3], r[5], r[6], r[8], r[9], r[11], r[12], r[14], r[15],
+    ]
 }
 
 /// `YYMMDDhhmmss000+`: an SMPP absolute time in UTC (tenths 0, offset 00).

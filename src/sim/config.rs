@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::faults::Faults;
 
+/// The longest receipt delay or retry delay accepted.
+const MAX_DELAY: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// Everything the simulator needs to run. `Default` gives a simulator that a daemon with the
 /// example configuration binds to as-is.
 #[derive(Clone, Debug, PartialEq)]
@@ -125,6 +128,12 @@ impl SimConfig {
         }
         if r.max_attempts == 0 {
             errors.push("receipts.max_attempts must be at least 1".into());
+        }
+        // The timer wheel holding receipts reaches about two years; a year is plenty.
+        for (name, d) in [("receipts.delay", r.delay), ("receipts.retry_delay", r.retry_delay)] {
+            if d > MAX_DELAY {
+                errors.push(format!("{name} must be at most 365 days"));
+            }
         }
         if r.response_timeout.is_zero() {
             errors.push("receipts.response_timeout must be above zero".into());
@@ -373,7 +382,10 @@ impl FromStr for DlrMix {
                 .find(|st| st.name().eq_ignore_ascii_case(name.trim()))
                 .ok_or_else(|| {
                     let names: Vec<_> = FinalState::ALL.iter().map(|s| s.name()).collect();
-                    format!("unknown state {name:?}; expected one of {}", names.join(", "))
+                    format!(
+                        "unknown state {name:?}; expected one of {}",
+                        names.join(", ")
+                    )
                 })?;
             let weight: f64 = weight
                 .trim()
@@ -405,7 +417,9 @@ mod tests {
 
     #[test]
     fn mix_parses_and_picks_by_share() {
-        let mix: DlrMix = "delivered=0.9, undeliverable=0.08,expired=0.02".parse().unwrap();
+        let mix: DlrMix = "delivered=0.9, undeliverable=0.08,expired=0.02"
+            .parse()
+            .unwrap();
         assert_eq!(mix.pick(0.0), FinalState::Delivered);
         assert_eq!(mix.pick(0.899), FinalState::Delivered);
         assert_eq!(mix.pick(0.95), FinalState::Undeliverable);

@@ -55,7 +55,10 @@ pub(crate) enum State {
     Open,
     Bound(Mode),
     /// The simulator sent unbind (shutdown) and waits for unbind_resp.
-    Unbinding { mode: Mode, since: Instant },
+    Unbinding {
+        mode: Mode,
+        since: Instant,
+    },
 }
 
 /// Why a connection ends. All but `Disconnected` flush pending answers first.
@@ -153,6 +156,7 @@ impl Conn {
         let shutdown = self.shared.shutdown.clone();
         let mut codec = PduCodec::new(DEFAULT_MAX_PDU, self.shared.limits);
         let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
+        let ready = self.shared.ready.clone();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -177,7 +181,6 @@ impl Conn {
             if rbuf.capacity() - rbuf.len() < READ_CHUNK / 4 {
                 rbuf.reserve(READ_CHUNK);
             }
-            let ready = self.shared.ready.clone();
             let notified = ready.notify.notified();
             let can_take = self.can_take();
             let unbinding = matches!(self.state, State::Unbinding { .. });
@@ -316,7 +319,10 @@ impl Conn {
         }
         let r = &self.shared.config.receipts;
         if flight.outbound.attempts >= r.max_attempts
-            || !self.shared.scheduler.schedule(flight.outbound, r.retry_delay)
+            || !self
+                .shared
+                .scheduler
+                .schedule(flight.outbound, r.retry_delay)
         {
             stats.receipts_dropped.fetch_add(1, Relaxed);
         } else {
@@ -357,8 +363,12 @@ impl Conn {
         let stats = &self.shared.stats;
         let max = self.shared.config.receipts.max_attempts;
         let (keep, spent): (Vec<_>, Vec<_>) = back.into_iter().partition(|o| o.attempts < max);
-        stats.receipts_dropped.fetch_add(spent.len() as u64, Relaxed);
-        stats.receipts_requeued.fetch_add(keep.len() as u64, Relaxed);
+        stats
+            .receipts_dropped
+            .fetch_add(spent.len() as u64, Relaxed);
+        stats
+            .receipts_requeued
+            .fetch_add(keep.len() as u64, Relaxed);
         self.shared.ready.push_front(keep, stats);
     }
 

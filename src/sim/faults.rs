@@ -159,7 +159,12 @@ fn hit<R: Rng + ?Sized>(rng: &mut R, f: f64) -> bool {
 
 /// Draws the verdict for one submission. Fractions of 0 draw nothing, so a simulator without
 /// faults spends no time on randomness.
-pub(crate) fn judge(faults: &Faults, rng: &mut impl Rng, rate: &RateWindow, now: Instant) -> Verdict {
+pub(crate) fn judge(
+    faults: &Faults,
+    rng: &mut impl Rng,
+    rate: &RateWindow,
+    now: Instant,
+) -> Verdict {
     if hit(rng, faults.no_answer_fraction) {
         return Verdict::NoAnswer;
     }
@@ -194,7 +199,10 @@ mod tests {
             ..Faults::default()
         };
         assert_eq!(judge(&all, &mut rng, &rate, now), Verdict::Throttle);
-        assert_eq!(judge(&Faults::default(), &mut rng, &rate, now), Verdict::Accept);
+        assert_eq!(
+            judge(&Faults::default(), &mut rng, &rate, now),
+            Verdict::Accept
+        );
         let err = Faults {
             error_fraction: 1.0,
             ..Faults::default()

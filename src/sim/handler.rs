@@ -4,8 +4,8 @@
 //!
 //! Every answer is appended to the connection's batch buffer; nothing here does I/O.
 
-use std::sync::atomic::Ordering::Relaxed;
 use rand::Rng;
+use std::sync::atomic::Ordering::Relaxed;
 use tokio::time::Instant;
 
 use super::clock;
@@ -15,8 +15,8 @@ use super::faults::{Verdict, judge};
 use super::ids::{IdText, parse_id};
 use super::receipts::{self, Address, Outbound, Payload, Receipt};
 use crate::pdu::{
-    Bind, BindResp, Body, COctet, CommandId, CommandStatus, DataSm, List, MessageIdResp, MessageState, Pdu,
-    QuerySm, QuerySmResp, SubmitMultiResp, SubmitSm, Tlv,
+    Bind, BindResp, Body, COctet, CommandId, CommandStatus, DataSm, List, MessageIdResp,
+    MessageState, Pdu, QuerySm, QuerySmResp, SubmitMultiResp, SubmitSm, Tlv,
 };
 
 /// sc_interface_version in bind_*_resp: SMPP 3.4.
@@ -24,7 +24,11 @@ const INTERFACE_VERSION: u8 = 0x34;
 
 /// A submission's outcome after faults.
 enum Outcome {
-    Accepted { id: u64, text: IdText, state: FinalState },
+    Accepted {
+        id: u64,
+        text: IdText,
+        state: FinalState,
+    },
     Refused(CommandStatus),
     Unanswered,
 }
@@ -71,7 +75,7 @@ impl Conn {
             Body::Other { .. } => {
                 self.put(&Pdu::generic_nack(seq, CommandStatus::InvalidCommandId));
             }
-            Body::Unbind if self.bound().is_some() => {
+            Body::Unbind if self.state != State::Open => {
                 stats.unbind.fetch_add(1, Relaxed);
                 self.put(&Pdu::new(seq, Body::UnbindResp));
                 self.release_bind();
@@ -218,10 +222,7 @@ impl Conn {
                 } else {
                     mix.pick(self.rng.random())
                 };
-                let id = self
-                    .shared
-                    .book
-                    .issue(self.shared.elapsed_ms(now), state);
+                let id = self.shared.book.issue(self.shared.elapsed_ms(now), state);
                 let text = IdText::new(id, self.shared.config.id_format);
                 Outcome::Accepted { id, text, state }
             }
@@ -254,8 +255,16 @@ impl Conn {
                         id: *id,
                         state: *state,
                         submitted: self.shared.wall(self.shared.elapsed_ms(now)),
-                        source: Address::new(sm.source_addr_ton, sm.source_addr_npi, sm.source_addr.as_bytes()),
-                        destination: Address::new(sm.dest_addr_ton, sm.dest_addr_npi, sm.destination_addr.as_bytes()),
+                        source: Address::new(
+                            sm.source_addr_ton,
+                            sm.source_addr_npi,
+                            sm.source_addr.as_bytes(),
+                        ),
+                        destination: Address::new(
+                            sm.dest_addr_ton,
+                            sm.dest_addr_npi,
+                            sm.destination_addr.as_bytes(),
+                        ),
                         text: receipts::excerpt(user_data.as_bytes(), sm.esm_class, sm.data_coding),
                     });
                 }
@@ -298,8 +307,16 @@ impl Conn {
                         id,
                         state,
                         submitted: self.shared.wall(self.shared.elapsed_ms(now)),
-                        source: Address::new(d.source_addr_ton, d.source_addr_npi, d.source_addr.as_bytes()),
-                        destination: Address::new(d.dest_addr_ton, d.dest_addr_npi, d.destination_addr.as_bytes()),
+                        source: Address::new(
+                            d.source_addr_ton,
+                            d.source_addr_npi,
+                            d.source_addr.as_bytes(),
+                        ),
+                        destination: Address::new(
+                            d.dest_addr_ton,
+                            d.dest_addr_npi,
+                            d.destination_addr.as_bytes(),
+                        ),
                         text: receipts::excerpt(payload.as_bytes(), d.esm_class, d.data_coding),
                     });
                 }
@@ -364,4 +381,3 @@ impl Conn {
         ));
     }
 }
-

@@ -65,31 +65,33 @@ impl MoMessage {
         }
         let tlvs: List<'_, Tlv<'_>> = List::Wire(&tlv_wire);
         let body = Body::DeliverSm(SubmitSm {
-                service_type: COctet::EMPTY,
-                source_addr_ton: self.source_addr_ton,
-                source_addr_npi: self.source_addr_npi,
-                source_addr: COctet::from_str(&self.source_addr),
-                dest_addr_ton: self.dest_addr_ton,
-                dest_addr_npi: self.dest_addr_npi,
-                destination_addr: COctet::from_str(&self.destination_addr),
-                esm_class: self.esm_class,
-                protocol_id: 0,
-                priority_flag: 0,
-                schedule_delivery_time: COctet::EMPTY,
-                validity_period: COctet::EMPTY,
-                registered_delivery: 0,
-                replace_if_present_flag: 0,
-                data_coding: self.data_coding,
-                sm_default_msg_id: 0,
-                short_message: Octets::new(&self.short_message),
-                tlvs,
-            });
+            service_type: COctet::EMPTY,
+            source_addr_ton: self.source_addr_ton,
+            source_addr_npi: self.source_addr_npi,
+            source_addr: COctet::from_str(&self.source_addr),
+            dest_addr_ton: self.dest_addr_ton,
+            dest_addr_npi: self.dest_addr_npi,
+            destination_addr: COctet::from_str(&self.destination_addr),
+            esm_class: self.esm_class,
+            protocol_id: 0,
+            priority_flag: 0,
+            schedule_delivery_time: COctet::EMPTY,
+            validity_period: COctet::EMPTY,
+            registered_delivery: 0,
+            replace_if_present_flag: 0,
+            data_coding: self.data_coding,
+            sm_default_msg_id: 0,
+            short_message: Octets::new(&self.short_message),
+            tlvs,
+        });
         // Encode with the raw TLV octets, then decode to let the codec check every TLV.
         let mut buf = BytesMut::new();
         Pdu::new(0, body).encode(&mut buf)?;
         if let Err(e) = Pdu::decode(&buf) {
             return Err(EncodeError::Shape(match e.kind {
-                crate::pdu::DecodeErrorKind::TlvLength { .. } => "a TLV has a length its tag does not allow",
+                crate::pdu::DecodeErrorKind::TlvLength { .. } => {
+                    "a TLV has a length its tag does not allow"
+                }
                 crate::pdu::DecodeErrorKind::TlvValue { .. } => "a TLV has a malformed value",
                 _ => "the deliver_sm does not decode",
             }));

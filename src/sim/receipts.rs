@@ -15,8 +15,8 @@
 //! so a dropped connection never loses a receipt it held.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
@@ -342,7 +342,9 @@ impl Ready {
 
     fn publish(&self, q: &VecDeque<Outbound>, stats: &Counters) {
         self.len.store(q.len(), Ordering::Relaxed);
-        stats.receipts_queued.store(q.len() as u64, Ordering::Relaxed);
+        stats
+            .receipts_queued
+            .store(q.len() as u64, Ordering::Relaxed);
     }
 }
 
@@ -441,7 +443,14 @@ mod tests {
     fn receipt_pdu_has_text_tlvs_and_swapped_addresses() {
         let mut buf = BytesMut::new();
         let done = UNIX_EPOCH + Duration::from_secs(1_766_590_267);
-        encode_receipt(&receipt(FinalState::Expired), 9, IdFormat::Dec, done, &mut buf).unwrap();
+        encode_receipt(
+            &receipt(FinalState::Expired),
+            9,
+            IdFormat::Dec,
+            done,
+            &mut buf,
+        )
+        .unwrap();
         let pdu = Pdu::decode(&buf).unwrap();
         assert_eq!(pdu.sequence_number, 9);
         let Body::DeliverSm(sm) = pdu.body else {
@@ -454,7 +463,7 @@ mod tests {
         assert_eq!(
             std::str::from_utf8(sm.short_message.as_bytes()).unwrap(),
             "id:6699 sub:001 dlvrd:000 submit date:2512241530 done date:2512241531 \
-             stat:EXPIRED err:027 text:Your code is 482913"
+             stat:EXPIRED err:027 text:Your code is 482913,"
         );
         assert_eq!(sm.tlvs.receipted_message_id().unwrap().as_bytes(), b"6699");
         assert_eq!(sm.tlvs.message_state(), Some(MessageState::Expired));

@@ -128,7 +128,10 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
     let local_addr = listener.local_addr()?;
     let tls_listener = match &config.tls {
         Some(t) => Some(TcpListener::bind(t.listen).await.map_err(|e| {
-            std::io::Error::new(e.kind(), format!("cannot listen on {} (TLS): {e}", t.listen))
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot listen on {} (TLS): {e}", t.listen),
+            )
         })?),
         None => None,
     };
@@ -233,9 +236,15 @@ async fn accept_loop(
                 }
             },
         };
-        shared.stats.connections_accepted.fetch_add(1, Ordering::Relaxed);
+        shared
+            .stats
+            .connections_accepted
+            .fetch_add(1, Ordering::Relaxed);
         let Ok(permit) = limit.clone().try_acquire_owned() else {
-            shared.stats.connections_refused.fetch_add(1, Ordering::Relaxed);
+            shared
+                .stats
+                .connections_refused
+                .fetch_add(1, Ordering::Relaxed);
             continue;
         };
         // Answers are flushed once per batch; Nagle would only add latency.
@@ -268,11 +277,17 @@ async fn handshake_and_serve(
     match stream {
         Ok(Ok(stream)) => connection::serve(stream, shared, peer).await,
         Ok(Err(e)) => {
-            shared.stats.tls_handshakes_failed.fetch_add(1, Ordering::Relaxed);
+            shared
+                .stats
+                .tls_handshakes_failed
+                .fetch_add(1, Ordering::Relaxed);
             tracing::debug!(target: "smppd::sim", %peer, error = %e, "TLS handshake failed");
         }
         Err(_) => {
-            shared.stats.tls_handshakes_failed.fetch_add(1, Ordering::Relaxed);
+            shared
+                .stats
+                .tls_handshakes_failed
+                .fetch_add(1, Ordering::Relaxed);
             tracing::debug!(target: "smppd::sim", %peer, "TLS handshake timed out");
         }
     }
@@ -360,7 +375,10 @@ impl SimHandle {
         self.tracker.close();
         // The grace covers unbind_resp; the extra second covers the binds' timer granularity.
         let grace = self.shared.config.shutdown_grace + Duration::from_secs(1);
-        if tokio::time::timeout(grace, self.tracker.wait()).await.is_err() {
+        if tokio::time::timeout(grace, self.tracker.wait())
+            .await
+            .is_err()
+        {
             self.shared.disconnect_all();
             let _ = tokio::time::timeout(Duration::from_secs(5), self.tracker.wait()).await;
         }

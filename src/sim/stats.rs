@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::pdu::{CommandId, CommandStatus};
 
 /// Counts keyed by a wire code (command_status or command_id). The common codes have their own
-/// atomic; the rest share a locked map, which only rare codes reach.
+/// atomic; the rest share a locked map, which only rare codes reach. Clients choose these codes,
+/// so the map holds at most [`RARE_KEYS`] of them; further ones are counted together as `other`.
 #[derive(Debug)]
 pub(crate) struct Tally {
     keys: &'static [u32],
@@ -40,12 +41,13 @@ impl Tally {
                 self.counts[i].fetch_add(1, Relaxed);
             }
             None => {
-                *self
-                    .others
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .entry(key)
-                    .or_default() += 1;
+                let mut others = self.others.lock().unwrap_or_else(|e| e.into_inner());
+                let key = if others.len() >= RARE_KEYS && !others.contains_key(&key) {
+                    OTHER
+                } else {
+                    key
+                };
+                *others.entry(key).or_default() += 1;
             }
         }
     }
@@ -64,11 +66,22 @@ impl Tally {
         }
         let others = self.others.lock().unwrap_or_else(|e| e.into_inner());
         for (key, n) in others.iter() {
-            *out.entry((self.name)(*key)).or_default() += n;
+            let name = if *key == OTHER {
+                "other".to_string()
+            } else {
+                (self.name)(*key)
+            };
+            *out.entry(name).or_default() += n;
         }
         out
     }
 }
+
+/// Distinct rare codes a [`Tally`] names one by one.
+const RARE_KEYS: usize = 64;
+/// Where codes beyond [`RARE_KEYS`] are counted. (A client sending this very value lands
+/// there too, which only merges it with the overflow.)
+const OTHER: u32 = u32::MAX;
 
 /// A status by its specification name, or `0x…` when unknown.
 pub(crate) fn status_name(status: CommandStatus) -> String {
@@ -277,13 +290,20 @@ mod tests {
         let c = Counters::new();
         c.submit_sm_resp.add_status(CommandStatus::Ok);
         c.submit_sm_resp.add_status(CommandStatus::Ok);
-        c.submit_sm_resp.add_status(CommandStatus::InvalidSourceAddress);
+        c.submit_sm_resp
+            .add_status(CommandStatus::InvalidSourceAddress);
         c.submit_sm_resp.add(0x400);
         let s = c.snapshot();
         assert_eq!(s.submit_sm_resp["ESME_ROK"], 2);
         assert_eq!(s.submit_sm_resp["ESME_RINVSRCADR"], 1);
         assert_eq!(s.submit_sm_resp["0x00000400"], 1);
         assert!(s.deliver_sm_resp.is_empty());
+        for code in 0x1000..0x1100 {
+            c.deliver_sm_resp.add(code);
+        }
+        let s = c.snapshot();
+        assert_eq!(s.deliver_sm_resp.len(), RARE_KEYS + 1);
+        assert_eq!(s.deliver_sm_resp["other"], 0x100 - RARE_KEYS as u64);
     }
 
     #[test]

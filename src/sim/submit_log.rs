@@ -46,7 +46,12 @@ impl SubmitLog {
 
     /// Queues one line for a received submit_sm: its JSON, the answer given and, when accepted,
     /// the message id. `answer` is `None` when the submission is left unanswered.
-    pub(crate) fn record(&self, pdu: &Pdu<'_>, message_id: Option<&[u8]>, answer: Option<CommandStatus>) {
+    pub(crate) fn record(
+        &self,
+        pdu: &Pdu<'_>,
+        message_id: Option<&[u8]>,
+        answer: Option<CommandStatus>,
+    ) {
         let line = serde_json::json!({
             "timestamp": clock::rfc3339_millis(SystemTime::now()),
             "message_id": message_id.map(String::from_utf8_lossy),
