@@ -1130,3 +1130,30 @@ async fn bad_configurations_are_refused_at_start() {
     .unwrap_err();
     assert!(err.to_string().contains("TLS"), "{err}");
 }
+
+#[tokio::test]
+async fn the_same_seed_draws_the_same_faults() {
+    async fn draws(seed: u64) -> Vec<CommandStatus> {
+        let sim = start(SimConfig {
+            seed: Some(seed),
+            faults: Faults {
+                throttle_fraction: 0.5,
+                ..Faults::default()
+            },
+            ..config()
+        })
+        .await
+        .unwrap();
+        let mut c = Client::bound(&sim, Kind::Tx).await;
+        let mut out = Vec::new();
+        for _ in 0..64 {
+            out.push(c.submit_one(0, b"dice").await.0);
+        }
+        sim.shutdown().await.unwrap();
+        out
+    }
+    let first = draws(7).await;
+    assert_eq!(first, draws(7).await);
+    assert!(first.contains(&CommandStatus::Ok) && first.contains(&CommandStatus::Throttled));
+    assert_ne!(first, draws(8).await);
+}

@@ -130,7 +130,10 @@ impl SimConfig {
             errors.push("receipts.max_attempts must be at least 1".into());
         }
         // The timer wheel holding receipts reaches about two years; a year is plenty.
-        for (name, d) in [("receipts.delay", r.delay), ("receipts.retry_delay", r.retry_delay)] {
+        for (name, d) in [
+            ("receipts.delay", r.delay),
+            ("receipts.retry_delay", r.retry_delay),
+        ] {
             if d > MAX_DELAY {
                 errors.push(format!("{name} must be at most 365 days"));
             }

@@ -230,12 +230,12 @@ impl Conn {
     }
 
     fn submit_sm(&mut self, pdu: &Pdu<'_>, sm: &SubmitSm<'_>, now: Instant) {
-        let stats = self.shared.stats.clone();
-        stats.submit_sm_received.fetch_add(1, Relaxed);
+        self.shared.stats.submit_sm_received.fetch_add(1, Relaxed);
         let seq = pdu.sequence_number;
         let outcome = self.decide(now);
         let (message_id, answer) = match &outcome {
             Outcome::Accepted { id, text, state } => {
+                let stats = &self.shared.stats;
                 stats.submit_sm_accepted.fetch_add(1, Relaxed);
                 stats.submit_sm_resp.add_status(CommandStatus::Ok);
                 self.put(&Pdu::new(
@@ -271,6 +271,7 @@ impl Conn {
                 (Some(text.as_bytes()), Some(CommandStatus::Ok))
             }
             Outcome::Refused(status) => {
+                let stats = &self.shared.stats;
                 let counter = if *status == CommandStatus::Throttled {
                     &stats.submit_sm_throttled
                 } else {
@@ -281,7 +282,7 @@ impl Conn {
                 (None, Some(*status))
             }
             Outcome::Unanswered => {
-                stats.submit_sm_unanswered.fetch_add(1, Relaxed);
+                self.shared.stats.submit_sm_unanswered.fetch_add(1, Relaxed);
                 (None, None)
             }
         };
