@@ -1,6 +1,7 @@
 //! Simulator throughput: submit_sm answered per second by an in-process simulator running on
 //! one core (a current-thread runtime on its own thread), without receipts.
-//! Target: ≥ 150k submit_sm/s.
+//! Target: ≥ 150k submit_sm/s. Measured on the 2-core development machine: about 4.1 M/s
+//! (15.5 µs per batch of 64).
 //!
 //! The client is raw and pipelined: a transmitter bind, then one thread writes batches of 64
 //! pre-encoded submit_sm while another reads the submit_sm_resp, checking only headers.

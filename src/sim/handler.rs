@@ -2,7 +2,8 @@
 //! against the bind state (smpp-reference §2.1, §9.2), submissions judged by the faults and
 //! given ids and receipts, and the message-management requests answered from the id book.
 //!
-//! Every answer is appended to the connection's batch buffer; nothing here does I/O.
+//! A refused bind leaves the connection open, so a client may try again on it. Every answer is
+//! appended to the connection's batch buffer; nothing here does I/O.
 
 use rand::Rng;
 use std::sync::atomic::Ordering::Relaxed;
