@@ -1,8 +1,9 @@
 //! smppd: an SMPP carrier connector daemon.
 //!
 //! Layers, from the wire up (see the README for the map): [`pdu`] is the SMPP codec and
-//! [`framing`] cuts a byte stream into PDUs;
-//! [`text`] turns UTF-8 into SMPP segments and back.
+//! [`framing`] cuts a byte stream into PDUs; [`text`] turns UTF-8 into SMPP segments and back;
+//! [`session`] is one bind as a state machine without I/O; [`carrier`] keeps a carrier's binds
+//! up and moves messages through them; [`sim`] is the built-in SMSC simulator.
 #![forbid(unsafe_code)]
 #![deny(missing_debug_implementations)]
 #![warn(unreachable_pub, missing_docs)]
@@ -12,4 +13,5 @@ pub mod framing;
 pub mod inspect;
 pub mod pdu;
 pub mod session;
+pub mod sim;
 pub mod text;

@@ -31,6 +31,8 @@ enum Command {
         #[arg(long)]
         pretty: bool,
     },
+    /// Run the built-in SMSC simulator (SMPP server) until SIGINT or SIGTERM.
+    Sim(Box<smppd::sim::SimArgs>),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
             password_max,
             pretty,
         } => decode(&hex, password_max, pretty),
+        Command::Sim(args) => smppd::sim::main(*args),
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use smppd::carrier::{BindCounts, BindState, Carrier, CarrierConfig, Outcome, TlsSettings};
-use smppd::sim::{self, Faults, SimConfig, SimHandle, TlsConfig, TlsIdentity};
+use smppd::sim::{self, SimConfig, SimHandle, TlsConfig, TlsIdentity};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
