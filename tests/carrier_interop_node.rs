@@ -117,8 +117,8 @@ async fn submits_and_receipts_against_node_smpp() {
     // The other side saw each submit with its text, and our acknowledgements of its receipts.
     let mut texts = Vec::new();
     let mut acks = 0;
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while (texts.len() < 20 || acks < 20) && std::time::Instant::now() < deadline {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while (texts.len() < 20 || acks < 20) && tokio::time::Instant::now() < deadline {
         if let Ok(v) = smsc.lines.recv_timeout(Duration::from_millis(200)) {
             if let Some(text) = v["text"].as_str() {
                 texts.push(text.to_owned());

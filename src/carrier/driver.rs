@@ -104,7 +104,7 @@ impl<'a> Connection<'a> {
             jobs: HashMap::new(),
             ready: VecDeque::new(),
             next_token: 0,
-            pacer: Pacer::new(shared.cfg.max_tps),
+            pacer: Pacer::new(shared.bind_share()),
             out: BytesMut::new(),
             bound: false,
         }

@@ -64,6 +64,18 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// One submitting bind's share of the carrier's rate.
+    pub(crate) fn bind_share(&self) -> f64 {
+        let senders = self
+            .cfg
+            .binds
+            .modes()
+            .iter()
+            .filter(|m| m.can_submit())
+            .count();
+        f64::from(self.cfg.max_tps) / senders.max(1) as f64
+    }
+
     /// Puts a job that never left this process back in the queue for any bind; if the queue is
     /// full or closed, its caller learns the parts were not sent.
     pub(crate) fn requeue(&self, job: Job) {
