@@ -193,6 +193,9 @@ async fn throttling_is_retried_in_order_until_everything_is_accepted() {
     let (inbound, _) = common::ack_everything();
     let mut cfg = carrier_cfg(&sim, trx(2));
     cfg.throttle_pause = Duration::from_millis(20);
+    // No timer may rescue a part whose retry was forgotten: a lost wake-up hangs this test.
+    cfg.enquire_link = Duration::from_secs(3600);
+    cfg.throttle_retry_for = Duration::from_secs(3600);
     let carrier = Arc::new(Carrier::start(cfg, inbound).unwrap());
     common::eventually(LIMIT, "a bind", || carrier.is_up()).await;
     let tasks: Vec<_> = (0..60)

@@ -36,6 +36,9 @@ const WRITE_QUEUE: usize = 4;
 /// burst leave in one write.
 const BURST: usize = 256;
 
+/// Messages a bind takes from the carrier's queue in one turn.
+const TAKE_AT_ONCE: usize = 8;
+
 fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
@@ -123,10 +126,12 @@ impl<'a> Connection<'a> {
         let mut unbinding = false;
         let mut queue_closed = false;
         let reason = loop {
-            let wake = self.pump();
+            // Events first: an answer handled here may put a part back in `ready`, and the pump
+            // after it must see that part, or its wake-up time would be lost.
             if let Some(reason) = self.drain_events(&mut acks) {
                 break reason;
             }
+            let wake = self.pump();
             self.status.set_in_flight(self.session.in_flight());
             if self.session.pending_output() > 0 {
                 self.session.transmit(&mut self.out);
@@ -162,7 +167,12 @@ impl<'a> Connection<'a> {
                 job = self.shared.jobs.recv(), if take_jobs => match job {
                     Ok(job) => {
                         self.take(job);
-                        while self.wants_jobs() {
+                        // A few more if they are waiting, not the whole queue: other binds
+                        // with room should get their turn.
+                        for _ in 1..TAKE_AT_ONCE {
+                            if !self.wants_jobs() {
+                                break;
+                            }
                             match self.shared.jobs.try_recv() {
                                 Ok(job) => self.take(job),
                                 Err(_) => break,
@@ -332,13 +342,20 @@ impl<'a> Connection<'a> {
             }
             Outcome::Throttled(status) => {
                 self.status.count_throttle();
+                let retry = job.throttled(now, self.shared.cfg.throttle_retry_for);
+                if !retry {
+                    job.record(Outcome::Throttled(status));
+                }
+                let was_paused = self.pacer.is_paused(now);
                 self.pacer.throttled(now, self.shared.cfg.throttle_pause);
                 self.status.set_rate(self.pacer.rate());
-                if job.throttled(now, self.shared.cfg.throttle_retry_for) {
+                if !was_paused {
+                    self.hand_back_unstarted();
+                }
+                if retry {
                     // Retried first, so this message's later parts stay behind it.
                     self.ready.push_front(token);
                 } else {
-                    job.record(Outcome::Throttled(status));
                     self.complete(token);
                 }
             }
@@ -353,6 +370,22 @@ impl<'a> Connection<'a> {
                 self.complete(token);
             }
         }
+    }
+
+    /// The bind is paused: messages it took but has not started go back to the carrier's queue
+    /// for binds that can send now.
+    fn hand_back_unstarted(&mut self) {
+        let shared = self.shared;
+        let jobs = &mut self.jobs;
+        self.ready.retain(|token| match jobs.get(token) {
+            Some(job) if !job.started() => {
+                if let Some(job) = jobs.remove(token) {
+                    shared.requeue(job);
+                }
+                false
+            }
+            _ => true,
+        });
     }
 
     fn complete(&mut self, token: u64) {

@@ -37,6 +37,11 @@ impl Job {
         self.outcomes.len() >= self.parts.len()
     }
 
+    /// Whether a part has been answered (a message in progress stays on its bind).
+    pub(crate) fn started(&self) -> bool {
+        !self.outcomes.is_empty() || self.throttled_since.is_some()
+    }
+
     /// The caller stopped waiting and nothing has been sent yet.
     pub(crate) fn abandoned(&self) -> bool {
         self.outcomes.is_empty() && self.reply.as_ref().is_none_or(|r| r.is_closed())
