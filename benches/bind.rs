@@ -14,7 +14,7 @@ use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures::StreamExt;
 use smppd::carrier::{BindCounts, Carrier, CarrierConfig, Outcome};
-use smppd::pdu::{Body, COctet, List, Octets, Pdu, SubmitSm};
+use smppd::pdu::{Body, COctet, Octets, Pdu, SubmitSm};
 use smppd::sim::{self, SimConfig};
 
 const BATCH: u64 = 20_000;
@@ -24,25 +24,15 @@ fn part() -> Bytes {
     Pdu::new(
         0,
         Body::SubmitSm(SubmitSm {
-            service_type: COctet::EMPTY,
             source_addr_ton: 5,
-            source_addr_npi: 0,
             source_addr: COctet::from_str("ACME"),
             dest_addr_ton: 1,
             dest_addr_npi: 1,
             destination_addr: COctet::from_str("34600111222"),
-            esm_class: 0,
-            protocol_id: 0,
-            priority_flag: 0,
-            schedule_delivery_time: COctet::EMPTY,
-            validity_period: COctet::EMPTY,
             // No receipt: this measures the submit path alone.
             registered_delivery: 0,
-            replace_if_present_flag: 0,
-            data_coding: 0,
-            sm_default_msg_id: 0,
             short_message: Octets::new(b"Your code is 123456"),
-            tlvs: List::default(),
+            ..Default::default()
         }),
     )
     .to_bytes()

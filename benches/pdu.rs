@@ -11,24 +11,17 @@ use smppd::pdu::{Body, COctet, List, MessageState, NetworkErrorCode, Octets, Pdu
 
 fn sm<'a>(esm_class: u8, text: &'a [u8], tlvs: Vec<Tlv<'a>>) -> SubmitSm<'a> {
     SubmitSm {
-        service_type: COctet::EMPTY,
         source_addr_ton: 5,
-        source_addr_npi: 0,
         source_addr: COctet::from_str("ACME"),
         dest_addr_ton: 1,
         dest_addr_npi: 1,
         destination_addr: COctet::from_str("34600111222"),
         esm_class,
-        protocol_id: 0,
-        priority_flag: 0,
-        schedule_delivery_time: COctet::EMPTY,
         validity_period: COctet::from_str("000000000500000R"),
         registered_delivery: 1,
-        replace_if_present_flag: 0,
-        data_coding: 0,
-        sm_default_msg_id: 0,
         short_message: Octets::new(text),
         tlvs: List::from(tlvs),
+        ..Default::default()
     }
 }
 

@@ -86,26 +86,16 @@ fn batch() -> Vec<u8> {
     let mut buf = BytesMut::new();
     for seq in 1..=BATCH as u32 {
         let sm = SubmitSm {
-            service_type: COctet::EMPTY,
             source_addr_ton: 5,
-            source_addr_npi: 0,
             source_addr: COctet::from_str("ACME"),
             dest_addr_ton: 1,
             dest_addr_npi: 1,
             destination_addr: COctet::from_str("34600111222"),
-            esm_class: 0,
-            protocol_id: 0,
-            priority_flag: 0,
-            schedule_delivery_time: COctet::EMPTY,
             validity_period: COctet::from_str("000000000500000R"),
-            registered_delivery: 0,
-            replace_if_present_flag: 0,
-            data_coding: 0,
-            sm_default_msg_id: 0,
             short_message: Octets::new(
                 b"Your verification code is 482913. It expires in 5 minutes.",
             ),
-            tlvs: List::default(),
+            ..Default::default()
         };
         encode(&Pdu::new(seq + 1, Body::SubmitSm(sm)), &mut buf);
     }

@@ -171,24 +171,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
 
 fn submit_sm(registered_delivery: u8, text: &[u8]) -> SubmitSm<'_> {
     SubmitSm {
-        service_type: COctet::EMPTY,
         source_addr_ton: 5,
-        source_addr_npi: 0,
         source_addr: COctet::from_str("ACME"),
         dest_addr_ton: 1,
         dest_addr_npi: 1,
         destination_addr: COctet::from_str("34600111222"),
-        esm_class: 0,
-        protocol_id: 0,
-        priority_flag: 0,
-        schedule_delivery_time: COctet::EMPTY,
-        validity_period: COctet::EMPTY,
         registered_delivery,
-        replace_if_present_flag: 0,
-        data_coding: 0,
-        sm_default_msg_id: 0,
         short_message: Octets::new(text),
-        tlvs: List::default(),
+        ..Default::default()
     }
 }
 

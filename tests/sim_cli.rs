@@ -99,24 +99,13 @@ fn prints_its_address_serves_binds_and_writes_stats_on_sigterm() {
     assert_eq!((id, status), (0x8000_0002, 0));
     for seq in 2..5 {
         let sm = SubmitSm {
-            service_type: COctet::EMPTY,
             source_addr_ton: 5,
-            source_addr_npi: 0,
             source_addr: COctet::from_str("ACME"),
             dest_addr_ton: 1,
             dest_addr_npi: 1,
             destination_addr: COctet::from_str("34600111222"),
-            esm_class: 0,
-            protocol_id: 0,
-            priority_flag: 0,
-            schedule_delivery_time: COctet::EMPTY,
-            validity_period: COctet::EMPTY,
-            registered_delivery: 0,
-            replace_if_present_flag: 0,
-            data_coding: 0,
-            sm_default_msg_id: 0,
             short_message: Octets::new(b"hi"),
-            tlvs: List::default(),
+            ..Default::default()
         };
         let (id, status, body) = exchange(&mut stream, &Pdu::new(seq, Body::SubmitSm(sm)));
         assert_eq!((id, status), (0x8000_0004, 0));

@@ -41,27 +41,18 @@ fn build_dlr() -> Vec<u8> {
     Pdu::new(
         8,
         Body::DeliverSm(SubmitSm {
-            service_type: COctet::EMPTY,
             source_addr_ton: 1,
             source_addr_npi: 1,
             source_addr: COctet::from_str("34600111222"),
             dest_addr_ton: 5,
-            dest_addr_npi: 0,
             destination_addr: COctet::from_str("ACME"),
             esm_class: 0x04,
-            protocol_id: 0,
-            priority_flag: 0,
-            schedule_delivery_time: COctet::EMPTY,
-            validity_period: COctet::EMPTY,
-            registered_delivery: 0,
-            replace_if_present_flag: 0,
-            data_coding: 0,
-            sm_default_msg_id: 0,
             short_message: Octets::new(text),
             tlvs: List::from(vec![
                 Tlv::ReceiptedMessageId(COctet::from_str("5f3a9c")),
                 Tlv::MessageState(MessageState::Delivered),
             ]),
+            ..Default::default()
         }),
     )
     .to_bytes()

@@ -65,7 +65,6 @@ impl MoMessage {
         }
         let tlvs: List<'_, Tlv<'_>> = List::Wire(&tlv_wire);
         let body = Body::DeliverSm(SubmitSm {
-            service_type: COctet::EMPTY,
             source_addr_ton: self.source_addr_ton,
             source_addr_npi: self.source_addr_npi,
             source_addr: COctet::from_str(&self.source_addr),
@@ -73,16 +72,10 @@ impl MoMessage {
             dest_addr_npi: self.dest_addr_npi,
             destination_addr: COctet::from_str(&self.destination_addr),
             esm_class: self.esm_class,
-            protocol_id: 0,
-            priority_flag: 0,
-            schedule_delivery_time: COctet::EMPTY,
-            validity_period: COctet::EMPTY,
-            registered_delivery: 0,
-            replace_if_present_flag: 0,
             data_coding: self.data_coding,
-            sm_default_msg_id: 0,
             short_message: Octets::new(&self.short_message),
             tlvs,
+            ..Default::default()
         });
         // Encode with the raw TLV octets, then decode to let the codec check every TLV.
         let mut buf = BytesMut::new();

@@ -197,7 +197,6 @@ pub(crate) fn encode_receipt(
     let pdu = Pdu::new(
         sequence_number,
         Body::DeliverSm(SubmitSm {
-            service_type: COctet::EMPTY,
             source_addr_ton: r.destination.ton,
             source_addr_npi: r.destination.npi,
             source_addr: COctet::new(r.destination.addr.as_bytes()),
@@ -205,14 +204,6 @@ pub(crate) fn encode_receipt(
             dest_addr_npi: r.source.npi,
             destination_addr: COctet::new(r.source.addr.as_bytes()),
             esm_class: 0x04,
-            protocol_id: 0,
-            priority_flag: 0,
-            schedule_delivery_time: COctet::EMPTY,
-            validity_period: COctet::EMPTY,
-            registered_delivery: 0,
-            replace_if_present_flag: 0,
-            data_coding: 0,
-            sm_default_msg_id: 0,
             short_message: Octets::new(&text[..len]),
             tlvs: List::from(vec![
                 Tlv::ReceiptedMessageId(COctet::new(id.as_bytes())),
@@ -223,6 +214,7 @@ pub(crate) fn encode_receipt(
                     error_code: r.state.error_code(),
                 }),
             ]),
+            ..Default::default()
         }),
     );
     pdu.encode(buf)

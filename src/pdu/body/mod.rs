@@ -10,7 +10,10 @@ macro_rules! pdu_struct {
         }
     ) => {
         $(#[$m])*
-        #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+        ///
+        /// `Default` gives every field empty or zero, so a PDU can be written as
+        /// `SubmitSm { destination_addr, short_message, ..Default::default() }`.
+        #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
         pub struct $name<$lt> {
             $( $(#[$fm])* pub $field: $ty, )*
         }
