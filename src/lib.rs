@@ -14,4 +14,5 @@ pub mod inspect;
 pub mod pdu;
 pub mod session;
 pub mod sim;
+pub mod store;
 pub mod text;

@@ -1,0 +1,9 @@
+//! Durable storage. Everything the daemon has promised (accepted messages, their states,
+//! receipts and events waiting for a webhook) lives here, in an embedded redb database, and is
+//! written by one group-commit writer: callers queue operations, the writer applies everything
+//! queued in one transaction with one fsync, then answers each caller. No caller is answered
+//! before its operation is on disk.
+
+mod writer;
+
+pub use writer::{CommitLimits, CommitStats, StoreError, Writer};

@@ -1,0 +1,132 @@
+//! The group-commit writer: callers are answered only after their batch is committed, many
+//! callers share one commit, a failure rolls back its whole batch, and what was acknowledged is
+//! there after the database is closed and reopened.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use redb::{Database, ReadableDatabase, ReadableTableMetadata, TableDefinition};
+use smppd::store::{CommitLimits, StoreError, Writer};
+
+const TABLE: TableDefinition<u64, &[u8]> = TableDefinition::new("records");
+
+fn db_path(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("store-writer");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}-{}.redb", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// Inserts `(key, value)`; key u64::MAX stands for an operation whose apply fails.
+fn insert(txn: &redb::WriteTransaction, (key, value): (u64, Vec<u8>)) -> Result<u64, StoreError> {
+    if key == u64::MAX {
+        return Err(StoreError::Database("refused on purpose".into()));
+    }
+    let mut table = txn
+        .open_table(TABLE)
+        .map_err(|e| StoreError::Database(e.to_string()))?;
+    table
+        .insert(key, value.as_slice())
+        .map_err(|e| StoreError::Database(e.to_string()))?;
+    Ok(key)
+}
+
+fn count(db: &Database) -> u64 {
+    let txn = db.begin_read().unwrap();
+    match txn.open_table(TABLE) {
+        Ok(t) => t.len().unwrap(),
+        Err(_) => 0,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writes_share_commits_and_survive_a_reopen() {
+    let path = db_path("share");
+    let db = Arc::new(Database::create(&path).unwrap());
+    let (writer, thread) = Writer::spawn(db.clone(), CommitLimits::default(), insert).unwrap();
+    let tasks: Vec<_> = (0..2000u64)
+        .map(|k| {
+            let writer = writer.clone();
+            tokio::spawn(async move { writer.write((k, vec![7; 100])).await })
+        })
+        .collect();
+    for (k, t) in tasks.into_iter().enumerate() {
+        assert_eq!(t.await.unwrap().unwrap(), k as u64);
+    }
+    let stats = writer.stats();
+    assert_eq!(stats.operations(), 2000);
+    assert!(
+        stats.commits() < 2000,
+        "{} commits for 2000 operations: no group commit",
+        stats.commits()
+    );
+    assert_eq!(count(&db), 2000, "every acknowledged write is readable");
+    drop(writer);
+    thread.join().unwrap();
+    drop(db);
+    let reopened = Database::create(&path).unwrap();
+    assert_eq!(count(&reopened), 2000, "and still there after a reopen");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_rolls_back_its_whole_batch_and_the_writer_goes_on() {
+    let path = db_path("rollback");
+    let db = Arc::new(Database::create(&path).unwrap());
+    // The first operation holds the writer until three more are queued, so that those three
+    // form the next batch together.
+    let gate = Arc::new(Mutex::new(Some(std::sync::mpsc::channel::<()>())));
+    let release = gate.lock().unwrap().as_ref().unwrap().0.clone();
+    let hold = gate.clone();
+    let (writer, _thread) = Writer::spawn(
+        db.clone(),
+        CommitLimits::default(),
+        move |txn, op: (u64, Vec<u8>)| {
+            if op.0 == 0
+                && let Some((_, rx)) = hold.lock().unwrap().take()
+            {
+                let _ = rx.recv();
+            }
+            insert(txn, op)
+        },
+    )
+    .unwrap();
+    let first = tokio::spawn({
+        let w = writer.clone();
+        async move { w.write((0, b"held".to_vec())).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let batch: Vec<_> = [1u64, u64::MAX, 3]
+        .into_iter()
+        .map(|k| {
+            let w = writer.clone();
+            tokio::spawn(async move { w.write((k, b"x".to_vec())).await })
+        })
+        .collect();
+    while writer.queued() < 3 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    release.send(()).unwrap();
+    assert_eq!(first.await.unwrap().unwrap(), 0);
+    for t in batch {
+        let err = t.await.unwrap().unwrap_err();
+        assert!(err.to_string().contains("refused on purpose"), "{err}");
+    }
+    assert_eq!(count(&db), 1, "nothing of the failed batch was written");
+    assert_eq!(writer.stats().failed_commits(), 1);
+    // The writer carries on with the next batch.
+    assert_eq!(writer.write((4, b"after".to_vec())).await.unwrap(), 4);
+    assert_eq!(count(&db), 2);
+}
+
+#[tokio::test]
+async fn the_writer_stops_when_its_handles_are_gone() {
+    let path = db_path("stop");
+    let db = Arc::new(Database::create(&path).unwrap());
+    let (writer, thread) = Writer::spawn(db, CommitLimits::default(), insert).unwrap();
+    writer.write((1, vec![1])).await.unwrap();
+    drop(writer);
+    tokio::task::spawn_blocking(move || thread.join().unwrap())
+        .await
+        .unwrap();
+}
