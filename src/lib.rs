@@ -10,6 +10,7 @@
 
 pub mod carrier;
 pub mod framing;
+pub mod ingest;
 pub mod inspect;
 pub mod pdu;
 pub mod session;

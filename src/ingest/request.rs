@@ -1,0 +1,315 @@
+//! The body of POST /v1/messages (API.md §1): one message or `{"messages": [...]}`, parsed and
+//! validated field by field. Each message of a batch stands alone: a bad one becomes its own
+//! refusal and the others go on. Every refusal names the field (`to`, `messages[3].text`).
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::refusal::Refusal;
+use crate::text::EncodingChoice;
+
+/// Longest text accepted before encoding (a carrier's segment limit is checked later).
+pub const MAX_TEXT_CHARS: usize = 10_000;
+
+/// Longest `client_ref`.
+pub const MAX_CLIENT_REF: usize = 64;
+
+/// Longest validity period: 30 days, beyond what any SMSC keeps a message.
+pub const MAX_VALIDITY: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// `otp` goes ahead of `bulk`, ignores quiet hours and gets a short validity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A one-time password: urgent.
+    Otp,
+    /// Everything else.
+    #[default]
+    Bulk,
+}
+
+/// A destination in E.164 form: `+`, a country code and the subscriber number, 7 to 15 digits.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct E164(String);
+
+impl E164 {
+    /// Checks `text`; the error says what is wrong with it.
+    pub fn parse(text: &str) -> Result<E164, String> {
+        let Some(digits) = text.strip_prefix('+') else {
+            return Err(format!(
+                "{text:?} is not in E.164 form: it must start with + and the country code \
+                 (national forms are not accepted)"
+            ));
+        };
+        if let Some((i, c)) = digits.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+            return Err(format!(
+                "{text:?} has {c:?} at position {}; only digits may follow the +",
+                i + 1
+            ));
+        }
+        if !(7..=15).contains(&digits.len()) {
+            return Err(format!(
+                "{text:?} has {} digits; E.164 numbers have 7 to 15",
+                digits.len()
+            ));
+        }
+        if digits.starts_with('0') {
+            return Err(format!("{text:?}: no country code starts with 0"));
+        }
+        Ok(E164(text.to_owned()))
+    }
+
+    /// The number with its `+`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The digits after the `+` (what goes in destination_addr with TON 1, NPI 1).
+    pub fn digits(&self) -> &str {
+        &self.0[1..]
+    }
+}
+
+/// Who the message comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sender {
+    /// A name such as `ACME`: up to 11 GSM characters, at least one not a digit.
+    Alphanumeric(String),
+    /// A short code: 3 to 8 digits.
+    ShortCode(String),
+    /// A full number.
+    International(E164),
+}
+
+impl Sender {
+    /// Checks `text`; the error says what is wrong with it.
+    pub fn parse(text: &str) -> Result<Sender, String> {
+        if text.starts_with('+') {
+            return E164::parse(text).map(Sender::International);
+        }
+        if text.is_empty() {
+            return Err("the sender is empty".into());
+        }
+        if text.chars().all(|c| c.is_ascii_digit()) {
+            return if (3..=8).contains(&text.len()) {
+                Ok(Sender::ShortCode(text.to_owned()))
+            } else {
+                Err(format!(
+                    "{text:?}: a numeric sender is a short code of 3 to 8 digits or an E.164 \
+                     number starting with +"
+                ))
+            };
+        }
+        let chars = text.chars().count();
+        if chars > 11 {
+            return Err(format!(
+                "{text:?} has {chars} characters; an alphanumeric sender has at most 11"
+            ));
+        }
+        if let Err(e) = crate::text::encode_gsm7(text, crate::text::ShiftTables::default()) {
+            return Err(format!("{text:?}: {e}"));
+        }
+        Ok(Sender::Alphanumeric(text.to_owned()))
+    }
+
+    /// source_addr_ton, source_addr_npi and source_addr for submit_sm.
+    pub fn address(&self) -> (u8, u8, &str) {
+        match self {
+            Sender::Alphanumeric(s) => (5, 0, s),
+            Sender::ShortCode(s) => (3, 0, s),
+            Sender::International(n) => (1, 1, n.digits()),
+        }
+    }
+}
+
+/// One validated message submission.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubmitRequest {
+    /// Destination.
+    pub to: E164,
+    /// Sender; the account's default when absent.
+    pub from: Option<Sender>,
+    /// The text, as given.
+    pub text: String,
+    /// OTP or bulk.
+    pub kind: Kind,
+    /// Validity period; the kind's default when absent.
+    pub validity: Option<Duration>,
+    /// Ask the carrier for a delivery receipt.
+    pub dlr: bool,
+    /// The caller's id, for idempotent retries.
+    pub client_ref: Option<String>,
+    /// Hold until then.
+    pub send_at: Option<jiff::Timestamp>,
+    /// Encoding asked for.
+    pub encoding: EncodingChoice,
+}
+
+/// What the request body held.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Submission {
+    /// One message (answered with its own status).
+    Single(Result<SubmitRequest, Refusal>),
+    /// A batch (answered 207 with one result per message, in order).
+    Batch(Vec<Result<SubmitRequest, Refusal>>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMessage {
+    to: String,
+    #[serde(default)]
+    from: Option<String>,
+    text: String,
+    #[serde(default)]
+    kind: Kind,
+    #[serde(default)]
+    validity_s: Option<u64>,
+    #[serde(default)]
+    dlr: Option<bool>,
+    #[serde(default)]
+    client_ref: Option<String>,
+    #[serde(default)]
+    send_at: Option<String>,
+    #[serde(default)]
+    encoding: EncodingChoice,
+}
+
+/// Parses a request body. Errors that concern the whole body (malformed JSON, a batch too
+/// large) are returned as `Err`; errors in one message are in that message's slot.
+pub fn parse_submission(body: &[u8], max_batch: usize) -> Result<Submission, Refusal> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| Refusal::InvalidRequest(format!("malformed JSON: {e}")))?;
+    let Value::Object(mut object) = value else {
+        return Err(Refusal::InvalidRequest(
+            "the body must be a JSON object: one message, or {\"messages\": [...]}".into(),
+        ));
+    };
+    let Some(messages) = object.remove("messages") else {
+        return Ok(Submission::Single(parse_message(Value::Object(object), "")));
+    };
+    if let Some(other) = object.keys().next() {
+        return Err(Refusal::InvalidRequest(format!(
+            "{other}: unknown field beside \"messages\" in a batch"
+        )));
+    }
+    let Value::Array(items) = messages else {
+        return Err(Refusal::InvalidRequest(
+            "messages: must be an array of messages".into(),
+        ));
+    };
+    if items.is_empty() {
+        return Err(Refusal::InvalidRequest(
+            "messages: the batch is empty".into(),
+        ));
+    }
+    if items.len() > max_batch {
+        return Err(Refusal::TooManyMessages {
+            count: items.len(),
+            max: max_batch,
+        });
+    }
+    Ok(Submission::Batch(
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| parse_message(item, &format!("messages[{i}].")))
+            .collect(),
+    ))
+}
+
+/// Parses one message; `prefix` is prepended to field names in errors.
+fn parse_message(value: Value, prefix: &str) -> Result<SubmitRequest, Refusal> {
+    let field = |name: &str| format!("{prefix}{name}");
+    let raw: RawMessage = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path.is_empty() || path == "." {
+            // Missing or unknown fields and a non-object message are reported at its level.
+            let at = prefix.trim_end_matches('.');
+            if at.is_empty() {
+                Refusal::InvalidRequest(inner.to_string())
+            } else {
+                Refusal::InvalidRequest(format!("{at}: {inner}"))
+            }
+        } else {
+            Refusal::InvalidRequest(format!("{}: {inner}", field(&path)))
+        }
+    })?;
+    let to = E164::parse(&raw.to).map_err(|reason| Refusal::InvalidNumber {
+        field: field("to"),
+        reason,
+    })?;
+    if raw.text.is_empty() {
+        return Err(Refusal::EmptyText {
+            field: field("text"),
+        });
+    }
+    let chars = raw.text.chars().count();
+    if chars > MAX_TEXT_CHARS {
+        return Err(Refusal::TextTooLong {
+            field: field("text"),
+            reason: format!("{chars} characters; at most {MAX_TEXT_CHARS} are accepted"),
+        });
+    }
+    let from = raw
+        .from
+        .as_deref()
+        .map(Sender::parse)
+        .transpose()
+        .map_err(|reason| Refusal::InvalidSender {
+            field: field("from"),
+            reason,
+        })?;
+    let validity = match raw.validity_s {
+        None => None,
+        Some(0) => {
+            return Err(Refusal::InvalidRequest(format!(
+                "{}: must be at least 1 second",
+                field("validity_s")
+            )));
+        }
+        Some(s) if Duration::from_secs(s) > MAX_VALIDITY => {
+            return Err(Refusal::InvalidRequest(format!(
+                "{}: {s} s is more than the {} s allowed",
+                field("validity_s"),
+                MAX_VALIDITY.as_secs()
+            )));
+        }
+        Some(s) => Some(Duration::from_secs(s)),
+    };
+    if let Some(r) = &raw.client_ref {
+        let n = r.chars().count();
+        if n == 0 || n > MAX_CLIENT_REF {
+            return Err(Refusal::InvalidRequest(format!(
+                "{}: must be 1 to {MAX_CLIENT_REF} characters, not {n}",
+                field("client_ref")
+            )));
+        }
+    }
+    let send_at = raw
+        .send_at
+        .as_deref()
+        .map(|t| {
+            t.parse::<jiff::Timestamp>().map_err(|e| {
+                Refusal::InvalidRequest(format!(
+                    "{}: {t:?} is not an RFC 3339 time: {e}",
+                    field("send_at")
+                ))
+            })
+        })
+        .transpose()?;
+    Ok(SubmitRequest {
+        to,
+        from,
+        text: raw.text,
+        kind: raw.kind,
+        validity,
+        dlr: raw.dlr.unwrap_or(true),
+        client_ref: raw.client_ref,
+        send_at,
+        encoding: raw.encoding,
+    })
+}
