@@ -12,6 +12,7 @@ pub mod carrier;
 pub mod framing;
 pub mod ingest;
 pub mod inspect;
+pub mod message;
 pub mod pdu;
 pub mod session;
 pub mod sim;

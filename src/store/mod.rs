@@ -4,6 +4,8 @@
 //! queued in one transaction with one fsync, then answers each caller. No caller is answered
 //! before its operation is on disk.
 
+mod outbox;
 mod writer;
 
+pub use outbox::{Accepted, CLIENT_REF_TTL_MS, Outbox};
 pub use writer::{CommitLimits, CommitStats, StoreError, Writer};

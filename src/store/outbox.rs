@@ -1,0 +1,263 @@
+//! The outbox: every accepted message's record, an index of what is due in dispatch order (OTP
+//! lane first, then by due time), and the `client_ref` index that makes retried submissions
+//! idempotent for 24 hours. All writes go through the group-commit writer, so an accepted batch
+//! is on disk before anyone is told "accepted".
+
+use std::path::Path;
+use std::sync::Arc;
+
+use redb::{
+    Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+    WriteTransaction,
+};
+
+use super::writer::{CommitLimits, StoreError, Writer};
+use crate::message::{Message, MessageId};
+
+/// id → the message record (postcard).
+const MESSAGES: TableDefinition<u128, &[u8]> = TableDefinition::new("messages");
+/// [lane u8][due_ms u64 BE][id u128 BE] → (): what to send next, in order.
+const DUE: TableDefinition<&[u8], ()> = TableDefinition::new("due");
+/// "account\0client_ref" → (id, accepted_at_ms).
+const CLIENT_REFS: TableDefinition<&str, (u128, u64)> = TableDefinition::new("client_refs");
+
+/// How long a `client_ref` makes resubmissions return the first answer.
+pub const CLIENT_REF_TTL_MS: u64 = 24 * 3600 * 1000;
+
+/// What became of one message handed to [`Outbox::accept`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Accepted {
+    /// Stored; it will be sent.
+    New(MessageId),
+    /// The same `client_ref` was accepted within 24 h: this is the first message's id, and
+    /// nothing new was stored.
+    Existing(MessageId),
+    /// The outbox is at its bound: nothing was stored.
+    Overloaded,
+}
+
+enum Op {
+    Accept {
+        messages: Vec<Message>,
+        max_queued: u64,
+    },
+    Save(Box<Message>),
+}
+
+enum Reply {
+    Accepted(Vec<Accepted>),
+    Saved,
+}
+
+/// The durable outbox. Clones share one database and one writer.
+#[derive(Clone)]
+pub struct Outbox {
+    db: Arc<Database>,
+    writer: Writer<Op, Reply>,
+    thread: Arc<std::sync::Mutex<Option<std::thread::JoinHandle<()>>>>,
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbox")
+            .field("writer", &self.writer)
+            .finish()
+    }
+}
+
+fn due_key(m: &Message) -> [u8; 25] {
+    let mut k = [0u8; 25];
+    k[0] = m.lane();
+    k[1..9].copy_from_slice(&m.due_ms.to_be_bytes());
+    k[9..].copy_from_slice(&m.id.0.to_be_bytes());
+    k
+}
+
+fn ref_key(account: &str, client_ref: &str) -> String {
+    format!("{account}\0{client_ref}")
+}
+
+fn encode(m: &Message) -> Result<Vec<u8>, StoreError> {
+    postcard::to_stdvec(m).map_err(StoreError::db)
+}
+
+fn decode(bytes: &[u8]) -> Result<Message, StoreError> {
+    postcard::from_bytes(bytes).map_err(StoreError::db)
+}
+
+impl Outbox {
+    /// Opens (or creates) the store at `path` and starts its writer.
+    pub fn open(path: &Path, limits: CommitLimits) -> Result<Outbox, StoreError> {
+        let db =
+            Arc::new(Database::create(path).map_err(|e| {
+                StoreError::Database(format!("cannot open {}: {e}", path.display()))
+            })?);
+        // Create the tables up front so readers never meet a missing one.
+        let txn = db.begin_write().map_err(StoreError::db)?;
+        txn.open_table(MESSAGES).map_err(StoreError::db)?;
+        txn.open_table(DUE).map_err(StoreError::db)?;
+        txn.open_table(CLIENT_REFS).map_err(StoreError::db)?;
+        txn.commit().map_err(StoreError::db)?;
+        let (writer, thread) = Writer::spawn(db.clone(), limits, apply).map_err(StoreError::db)?;
+        Ok(Outbox {
+            db,
+            writer,
+            thread: Arc::new(std::sync::Mutex::new(Some(thread))),
+        })
+    }
+
+    /// Finishes every queued write and closes the database. Returns once the file is released,
+    /// which is when every clone of this outbox has been dropped or closed.
+    pub async fn close(self) {
+        let thread = self.thread.lock().ok().and_then(|mut t| t.take());
+        drop(self);
+        if let Some(thread) = thread {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+
+    /// Stores a batch durably, in one commit with whatever else is being written. Each message
+    /// is new, an idempotent repeat of its `client_ref`, or refused because the outbox holds
+    /// `max_queued` messages already.
+    pub async fn accept(
+        &self,
+        messages: Vec<Message>,
+        max_queued: u64,
+    ) -> Result<Vec<Accepted>, StoreError> {
+        match self
+            .writer
+            .write(Op::Accept {
+                messages,
+                max_queued,
+            })
+            .await?
+        {
+            Reply::Accepted(a) => Ok(a),
+            Reply::Saved => Err(StoreError::Database("unexpected reply".into())),
+        }
+    }
+
+    /// Writes a message's new state and moves it in (or out of, when final) the due index.
+    pub async fn save(&self, message: Message) -> Result<(), StoreError> {
+        self.writer
+            .write(Op::Save(Box::new(message)))
+            .await
+            .map(|_| ())
+    }
+
+    /// The message with this id.
+    pub fn get(&self, id: MessageId) -> Result<Option<Message>, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::db)?;
+        let table = txn.open_table(MESSAGES).map_err(StoreError::db)?;
+        match table.get(id.0).map_err(StoreError::db)? {
+            Some(v) => decode(v.value()).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Up to `limit` messages due at `now_ms`, OTP before bulk, earliest first. What a crash
+    /// interrupted is here again after a restart: the index is on disk.
+    pub fn due(&self, now_ms: u64, limit: usize) -> Result<Vec<Message>, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::db)?;
+        let due = txn.open_table(DUE).map_err(StoreError::db)?;
+        let messages = txn.open_table(MESSAGES).map_err(StoreError::db)?;
+        let mut out = Vec::new();
+        for lane in [0u8, 1] {
+            let mut end = [0xFFu8; 25];
+            end[0] = lane;
+            end[1..9].copy_from_slice(&now_ms.to_be_bytes());
+            let start = [lane];
+            for entry in due
+                .range::<&[u8]>(&start[..]..=&end[..])
+                .map_err(StoreError::db)?
+            {
+                if out.len() >= limit {
+                    return Ok(out);
+                }
+                let (key, _) = entry.map_err(StoreError::db)?;
+                let id = u128::from_be_bytes(key.value()[9..25].try_into().unwrap_or([0; 16]));
+                if let Some(v) = messages.get(id).map_err(StoreError::db)? {
+                    out.push(decode(v.value())?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Messages not yet final (the outbox's depth, compared with its bound).
+    pub fn queued(&self) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::db)?;
+        let due = txn.open_table(DUE).map_err(StoreError::db)?;
+        due.len().map_err(StoreError::db)
+    }
+
+    /// The writer's counters.
+    pub fn stats(&self) -> &super::CommitStats {
+        self.writer.stats()
+    }
+}
+
+fn apply(txn: &WriteTransaction, op: Op) -> Result<Reply, StoreError> {
+    match op {
+        Op::Accept {
+            messages,
+            max_queued,
+        } => accept(txn, messages, max_queued).map(Reply::Accepted),
+        Op::Save(m) => save(txn, &m).map(|()| Reply::Saved),
+    }
+}
+
+fn accept(
+    txn: &WriteTransaction,
+    messages: Vec<Message>,
+    max_queued: u64,
+) -> Result<Vec<Accepted>, StoreError> {
+    let mut records = txn.open_table(MESSAGES).map_err(StoreError::db)?;
+    let mut due = txn.open_table(DUE).map_err(StoreError::db)?;
+    let mut refs = txn.open_table(CLIENT_REFS).map_err(StoreError::db)?;
+    let mut queued = due.len().map_err(StoreError::db)?;
+    let mut out = Vec::with_capacity(messages.len());
+    for m in messages {
+        let key = m.client_ref.as_deref().map(|r| ref_key(&m.account, r));
+        if let Some(key) = &key
+            && let Some(hit) = refs.get(key.as_str()).map_err(StoreError::db)?
+        {
+            let (id, at) = hit.value();
+            if m.accepted_at_ms.saturating_sub(at) < CLIENT_REF_TTL_MS {
+                out.push(Accepted::Existing(MessageId(id)));
+                continue;
+            }
+        }
+        if queued >= max_queued {
+            out.push(Accepted::Overloaded);
+            continue;
+        }
+        records
+            .insert(m.id.0, encode(&m)?.as_slice())
+            .map_err(StoreError::db)?;
+        due.insert(&due_key(&m)[..], ()).map_err(StoreError::db)?;
+        if let Some(key) = &key {
+            refs.insert(key.as_str(), (m.id.0, m.accepted_at_ms))
+                .map_err(StoreError::db)?;
+        }
+        queued += 1;
+        out.push(Accepted::New(m.id));
+    }
+    Ok(out)
+}
+
+fn save(txn: &WriteTransaction, m: &Message) -> Result<(), StoreError> {
+    let mut records = txn.open_table(MESSAGES).map_err(StoreError::db)?;
+    let mut due = txn.open_table(DUE).map_err(StoreError::db)?;
+    if let Some(old) = records.get(m.id.0).map_err(StoreError::db)? {
+        let old = decode(old.value())?;
+        due.remove(&due_key(&old)[..]).map_err(StoreError::db)?;
+    }
+    records
+        .insert(m.id.0, encode(m)?.as_slice())
+        .map_err(StoreError::db)?;
+    if !m.status.is_final() {
+        due.insert(&due_key(m)[..], ()).map_err(StoreError::db)?;
+    }
+    Ok(())
+}
