@@ -97,17 +97,19 @@ impl<'a> Document<'a> {
                 });
                 return (None, problems);
             };
-            if !remove(&mut tree, &found[..=cut]) {
-                return (None, problems);
-            }
             // serde's own wording for a key the struct does not have.
             let unknown_key = reason.starts_with("unknown field");
+            let key = KeyPath::from_segments(found[..=cut].to_vec());
             problems.push(Structural {
-                path: KeyPath::from_segments(found.clone()),
-                dropped: (!unknown_key).then(|| KeyPath::from_segments(found[..=cut].to_vec())),
+                path: KeyPath::from_segments(found),
+                dropped: (!unknown_key).then(|| key.clone()),
                 location: Some(self.location(span.start)),
                 reason,
             });
+            if !remove(&mut tree, key.segments()) {
+                // Not reachable with a tree serde just walked; stop rather than loop.
+                return (None, problems);
+            }
         }
     }
 

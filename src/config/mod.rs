@@ -4,8 +4,8 @@
 //!
 //! The road is `text → document (TOML tree with positions) → raw (serde mirror,
 //! deny_unknown_fields) → validate → Config`. Nothing falls back to a default on a bad value;
-//! defaults apply only to absent optional keys, and `config/smppd.example.toml` lists each.
-//! The shape of the file is described in the README ("Configuration") and CONFIG.md.
+//! defaults apply only to absent optional keys. `config/smppd.example.toml` shows every key
+//! with its default or what its absence means.
 
 mod check;
 mod countries;

@@ -16,7 +16,7 @@ use crate::carrier::CarrierConfig;
 use crate::text::TextProfile;
 
 /// A whole, valid configuration.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     /// The file it was read from (for reloads and messages).
     pub file: PathBuf,
@@ -102,7 +102,7 @@ pub struct Store {
 }
 
 /// One carrier: the pool's settings, its text profile and what the dispatcher does with it.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct CarrierSettings {
     /// Binds, credentials, window, rate, timers (what [`crate::carrier::Carrier`] takes).
     pub carrier: CarrierConfig,
@@ -163,7 +163,7 @@ pub struct Route {
 }
 
 /// `[[accounts]]`: a tenant of the API.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Account {
     /// Unique id (logs, metrics, stored messages).
     pub id: String,
@@ -217,7 +217,7 @@ pub enum Scope {
 }
 
 /// `[accounts.policy]`: plain checked data; the policy engine applies it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
     /// Submission rate limit; absent = unlimited.
     pub rate: Option<Rate>,

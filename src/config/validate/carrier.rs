@@ -56,28 +56,22 @@ pub(super) fn carriers(
         }
     };
     let mut valid = Some(Vec::with_capacity(raw.len()));
-    let mut first_use: HashMap<String, usize> = HashMap::new();
+    let mut first_use: HashMap<&str, usize> = HashMap::new();
     for (i, c) in raw.iter().enumerate() {
         let p = path.index(i);
         let binds = binds(report, &p, c);
         let submits = binds.map(|b| b.transmitter + b.transceiver > 0);
         let settings = carrier(report, cx, &p, c, binds);
-        let name_path = p.key("name");
-        let name = c
-            .name
-            .as_deref()
-            .filter(|n| !n.is_empty())
-            .map(str::to_owned);
-        match name {
+        match c.name.as_deref().filter(|n| !n.is_empty()) {
             Some(name) => {
-                if let Some(first) = first_use.get(&name) {
+                if let Some(first) = first_use.get(name) {
                     report.error(
-                        &name_path,
+                        &p.key("name"),
                         format!("{name:?} is already the name of carriers[{first}]"),
                     );
                 } else {
-                    first_use.insert(name.clone(), i);
-                    out.submits.insert(name, submits);
+                    first_use.insert(name, i);
+                    out.submits.insert(name.to_owned(), submits);
                 }
             }
             None => out.all_named = false,
