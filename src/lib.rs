@@ -3,12 +3,14 @@
 //! Layers, from the wire up (see the README for the map): [`pdu`] is the SMPP codec and
 //! [`framing`] cuts a byte stream into PDUs; [`text`] turns UTF-8 into SMPP segments and back;
 //! [`session`] is one bind as a state machine without I/O; [`carrier`] keeps a carrier's binds
-//! up and moves messages through them; [`sim`] is the built-in SMSC simulator.
+//! up and moves messages through them; [`sim`] is the built-in SMSC simulator; [`config`] reads
+//! the TOML configuration into validated types, reporting every problem at once.
 #![forbid(unsafe_code)]
 #![deny(missing_debug_implementations)]
 #![warn(unreachable_pub, missing_docs)]
 
 pub mod carrier;
+pub mod config;
 pub mod framing;
 pub mod ingest;
 pub mod inspect;

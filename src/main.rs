@@ -1,6 +1,7 @@
 //! The `smppd` command line: a thin layer over the library.
 
 use std::io::{Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +34,16 @@ enum Command {
     },
     /// Run the built-in SMSC simulator (SMPP server) until SIGINT or SIGTERM.
     Sim(Box<smppd::sim::SimArgs>),
+    /// Validate a configuration file and exit: 0 when valid, 64 with every problem, one per
+    /// line (`FILE:LINE:COLUMN: key.path: reason`) on standard error.
+    CheckConfig {
+        /// The configuration file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Print the problems as a JSON array on standard output instead (`[]` when valid).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -44,6 +55,12 @@ fn main() -> ExitCode {
             pretty,
         } => decode(&hex, password_max, pretty),
         Command::Sim(args) => smppd::sim::main(*args),
+        Command::CheckConfig { config, json } => ExitCode::from(smppd::config::check_config(
+            &config,
+            json,
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        )),
     }
 }
 
