@@ -677,3 +677,13 @@ fn pre_encoded_submits_get_this_binds_sequence() {
         Err(SubmitError::NotARequest(CommandId::EnquireLink))
     ));
 }
+
+#[test]
+fn debug_output_never_shows_the_password() {
+    let s = Session::new(cfg(BindMode::Transceiver, 1), t0());
+    let shown = format!("{s:?}");
+    assert!(
+        !shown.contains("secret") && shown.contains("<redacted>"),
+        "{shown}"
+    );
+}

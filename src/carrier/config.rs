@@ -44,8 +44,8 @@ pub struct TlsSettings {
     pub client_cert: Option<(PathBuf, PathBuf)>,
 }
 
-/// Settings of one carrier.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Settings of one carrier. `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct CarrierConfig {
     /// Name in logs, metrics and routes.
     pub name: String,
@@ -85,6 +85,32 @@ pub struct CarrierConfig {
     pub password_max: usize,
     /// Largest PDU accepted from the SMSC.
     pub max_pdu: u32,
+}
+
+impl std::fmt::Debug for CarrierConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CarrierConfig")
+            .field("name", &self.name)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("system_id", &self.system_id)
+            .field("password", &"<redacted>")
+            .field("system_type", &self.system_type)
+            .field("interface_version", &self.interface_version)
+            .field("binds", &self.binds)
+            .field("window", &self.window)
+            .field("max_tps", &self.max_tps)
+            .field("enquire_link", &self.enquire_link)
+            .field("response_timeout", &self.response_timeout)
+            .field("reconnect_min", &self.reconnect_min)
+            .field("reconnect_max", &self.reconnect_max)
+            .field("throttle_pause", &self.throttle_pause)
+            .field("throttle_retry_for", &self.throttle_retry_for)
+            .field("password_max", &self.password_max)
+            .field("max_pdu", &self.max_pdu)
+            .finish()
+    }
 }
 
 impl CarrierConfig {
@@ -132,5 +158,21 @@ impl CarrierConfig {
             },
             ..SessionConfig::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_password() {
+        let mut cfg = CarrierConfig::new("c", "h", 1);
+        cfg.password = "hunter2".into();
+        let shown = format!("{cfg:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("<redacted>"),
+            "{shown}"
+        );
     }
 }

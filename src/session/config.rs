@@ -37,8 +37,8 @@ impl BindMode {
     }
 }
 
-/// Settings of one bind session.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Settings of one bind session. `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SessionConfig {
     /// Which bind to ask for.
     pub mode: BindMode,
@@ -67,6 +67,22 @@ pub struct SessionConfig {
     pub bind_timeout: Duration,
     /// Field limits the carrier bends (password length).
     pub limits: Limits,
+}
+
+impl std::fmt::Debug for SessionConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionConfig")
+            .field("mode", &self.mode)
+            .field("system_id", &self.system_id)
+            .field("password", &"<redacted>")
+            .field("system_type", &self.system_type)
+            .field("interface_version", &self.interface_version)
+            .field("window", &self.window)
+            .field("enquire_link_interval", &self.enquire_link_interval)
+            .field("response_timeout", &self.response_timeout)
+            .field("bind_timeout", &self.bind_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for SessionConfig {

@@ -68,8 +68,8 @@ pub enum SubmitError {
     Encode(#[from] crate::pdu::EncodeError),
 }
 
-/// One bind's protocol state.
-#[derive(Debug)]
+/// One bind's protocol state. `Debug` shows sizes, never the octets waiting to be written (a
+/// bind PDU carries the password).
 pub struct Session {
     cfg: SessionConfig,
     state: State,
@@ -86,6 +86,19 @@ pub struct Session {
     last_received: Instant,
     enquire_link: Option<u32>,
     bind_deadline: Option<Instant>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("cfg", &self.cfg)
+            .field("state", &self.state)
+            .field("in_flight", &self.window.submits())
+            .field("pending_output", &self.pending_output())
+            .field("events", &self.events.len())
+            .field("enquire_link", &self.enquire_link)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Session {
