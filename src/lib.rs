@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod inspect;
 pub mod message;
 pub mod pdu;
+pub mod routing;
 pub mod session;
 pub mod sim;
 pub mod store;
