@@ -1,10 +1,12 @@
 //! The submission edge: what the gateway backend sends (POST /v1/messages bodies) and how each
 //! refusal is answered. The HTTP listener that serves it comes with the daemon.
 
+mod accept;
 mod auth;
 mod refusal;
 mod request;
 
+pub use accept::{Acceptor, Answer, BULK_VALIDITY, OTP_VALIDITY};
 pub use auth::{Caller, TokenBook};
 pub use refusal::{ApiError, Refusal};
 pub use request::{

@@ -1,0 +1,241 @@
+//! Accepting submissions: each message of an authorised request is routed, costed for its
+//! carrier (encoding and segments), given its sender and validity, and the whole request is
+//! stored in one durable commit. Only then are the answers (API.md §1) produced. Nothing is
+//! sent from here: the dispatcher takes messages from the outbox.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::refusal::Refusal;
+use super::request::{Kind, SubmitRequest};
+use crate::config::{self, Config};
+use crate::message::{Message, MessageId, Segment, Status};
+use crate::routing::RouteTable;
+use crate::store::{Accepted, Outbox, StoreError};
+use crate::text::{Encoding, TextError, preview};
+
+/// Validity of an OTP unless the request says otherwise (API.md: OTP default 300 s).
+pub const OTP_VALIDITY: Duration = Duration::from_secs(300);
+
+/// Validity of bulk when neither the request nor the account's policy sets one.
+pub const BULK_VALIDITY: Duration = Duration::from_secs(48 * 3600);
+
+/// The answer for one accepted message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Answer {
+    /// The message id.
+    pub id: String,
+    /// `accepted`, or `held` until `send_at`.
+    pub status: &'static str,
+    /// Segments the carrier will bill.
+    pub segments: usize,
+    /// `gsm7`, `ucs2`, `latin1` or `binary`.
+    pub encoding: &'static str,
+    /// The destination's country, when known.
+    pub country: Option<String>,
+    /// The carrier it is routed to first.
+    pub carrier: String,
+}
+
+/// Turns authorised submissions into stored messages.
+#[derive(Debug)]
+pub struct Acceptor {
+    config: Arc<Config>,
+    routes: RouteTable,
+    outbox: Outbox,
+}
+
+fn encoding_name(e: Encoding) -> &'static str {
+    match e {
+        Encoding::Gsm7 => "gsm7",
+        Encoding::Ucs2 => "ucs2",
+        Encoding::Latin1 => "latin1",
+        Encoding::Binary => "binary",
+    }
+}
+
+fn sender_address(s: &config::Sender) -> (u8, u8, String) {
+    match s {
+        config::Sender::Alphanumeric(a) => (5, 0, a.clone()),
+        config::Sender::ShortCode(c) => (3, 0, c.clone()),
+        config::Sender::E164(n) => (1, 1, n.trim_start_matches('+').to_owned()),
+    }
+}
+
+fn text_refusal(field: &str, e: &TextError) -> Refusal {
+    match e {
+        TextError::TooManySegments { .. } | TextError::PayloadTooLong { .. } => {
+            Refusal::TextTooLong {
+                field: field.to_owned(),
+                reason: e.to_string(),
+            }
+        }
+        _ => Refusal::InvalidRequest(format!("{field}: {e}")),
+    }
+}
+
+impl Acceptor {
+    /// An acceptor for `config`, storing into `outbox`.
+    pub fn new(config: Arc<Config>, outbox: Outbox) -> Acceptor {
+        Acceptor {
+            routes: RouteTable::new(&config.routes),
+            config,
+            outbox,
+        }
+    }
+
+    /// Accepts every valid message of one request for `account`, in one durable commit. Each
+    /// request comes with the prefix that names its fields in errors (`""` for a single
+    /// message, `"messages[3]."` in a batch). The answers come back in order.
+    pub async fn accept(
+        &self,
+        account: &str,
+        requests: Vec<(String, SubmitRequest)>,
+        now: jiff::Timestamp,
+    ) -> Result<Vec<Result<Answer, Refusal>>, StoreError> {
+        let now_ms = u64::try_from(now.as_millisecond()).unwrap_or(0);
+        let mut results: Vec<Result<Answer, Refusal>> = Vec::with_capacity(requests.len());
+        let mut stored = Vec::new();
+        for (prefix, request) in requests {
+            match self.build(account, &prefix, request, now_ms) {
+                Ok((message, answer)) => {
+                    stored.push((results.len(), message));
+                    results.push(Ok(answer));
+                }
+                Err(refusal) => results.push(Err(refusal)),
+            }
+        }
+        if stored.is_empty() {
+            return Ok(results);
+        }
+        let positions: Vec<usize> = stored.iter().map(|(i, _)| *i).collect();
+        let messages: Vec<Message> = stored.into_iter().map(|(_, m)| m).collect();
+        let outcomes = self
+            .outbox
+            .accept(messages, self.config.store.max_outbox)
+            .await?;
+        for (position, outcome) in positions.into_iter().zip(outcomes) {
+            match outcome {
+                Accepted::New(_) => {}
+                Accepted::Existing(id) => results[position] = Ok(self.first_answer(id)?),
+                Accepted::Overloaded => results[position] = Err(Refusal::Overloaded),
+            }
+        }
+        Ok(results)
+    }
+
+    /// The answer first given for a `client_ref` repeat, rebuilt from the stored message.
+    fn first_answer(&self, id: MessageId) -> Result<Answer, StoreError> {
+        let m = self
+            .outbox
+            .get(id)?
+            .ok_or_else(|| StoreError::Database(format!("message {id} vanished")))?;
+        Ok(Answer {
+            id: id.to_string(),
+            status: if m.due_ms > m.accepted_at_ms {
+                "held"
+            } else {
+                "accepted"
+            },
+            segments: m.segments.len(),
+            encoding: match m.encoding.as_str() {
+                "gsm7" => "gsm7",
+                "ucs2" => "ucs2",
+                "latin1" => "latin1",
+                _ => "binary",
+            },
+            country: m.country,
+            carrier: m.route.first().cloned().unwrap_or_default(),
+        })
+    }
+
+    fn build(
+        &self,
+        account_id: &str,
+        prefix: &str,
+        r: SubmitRequest,
+        now_ms: u64,
+    ) -> Result<(Message, Answer), Refusal> {
+        let field = |name: &str| format!("{prefix}{name}");
+        let account = self
+            .config
+            .account(account_id)
+            .ok_or(Refusal::Unauthorized("unknown account"))?;
+        let route = self
+            .routes
+            .lookup(r.to.digits())
+            .ok_or_else(|| Refusal::NoRoute { field: field("to") })?;
+        let order = route.order(rand::random::<u64>() % route.total_weight());
+        let first = order
+            .first()
+            .ok_or_else(|| Refusal::NoRoute { field: field("to") })?;
+        let carrier = self
+            .config
+            .carrier(first)
+            .ok_or_else(|| Refusal::NoRoute { field: field("to") })?;
+        let cost = preview(&r.text, r.encoding, &carrier.text)
+            .map_err(|e| text_refusal(&field("text"), &e))?;
+        if cost.encoding == Encoding::Ucs2 && !account.policy.unicode {
+            return Err(Refusal::UnicodeNotAllowed {
+                field: field("text"),
+            });
+        }
+        let from = match (&r.from, &account.default_sender) {
+            (Some(s), _) => {
+                let (ton, npi, addr) = s.address();
+                (ton, npi, addr.to_owned())
+            }
+            (None, Some(d)) => sender_address(d),
+            (None, None) => {
+                return Err(Refusal::InvalidSender {
+                    field: field("from"),
+                    reason: "required: the account has no default sender".into(),
+                });
+            }
+        };
+        let validity = r.validity.unwrap_or(match r.kind {
+            Kind::Otp => OTP_VALIDITY,
+            Kind::Bulk => account.policy.bulk_validity.unwrap_or(BULK_VALIDITY),
+        });
+        let due_ms = r
+            .send_at
+            .map(|t| u64::try_from(t.as_millisecond()).unwrap_or(0))
+            .filter(|&t| t > now_ms)
+            .unwrap_or(now_ms);
+        let held = due_ms > now_ms;
+        let id = MessageId::generate(now_ms);
+        let encoding = encoding_name(cost.encoding);
+        let message = Message {
+            id,
+            account: account.id.clone(),
+            client_ref: r.client_ref,
+            kind: r.kind,
+            to: r.to.as_str().to_owned(),
+            from,
+            text: r.text,
+            encoding: encoding.to_owned(),
+            dlr: r.dlr,
+            validity_s: u32::try_from(validity.as_secs()).unwrap_or(u32::MAX),
+            country: None,
+            route: order.iter().map(|c| c.to_string()).collect(),
+            status: if held { Status::Held } else { Status::Queued },
+            segments: vec![Segment::pending(); cost.segments],
+            accepted_at_ms: now_ms,
+            due_ms,
+            submitted_at_ms: None,
+            done_at_ms: None,
+            attempts: 0,
+        };
+        let answer = Answer {
+            id: id.to_string(),
+            status: if held { "held" } else { "accepted" },
+            segments: cost.segments,
+            encoding,
+            country: None,
+            carrier: first.to_string(),
+        };
+        Ok((message, answer))
+    }
+}
