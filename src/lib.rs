@@ -9,6 +9,7 @@
 #![deny(missing_debug_implementations)]
 #![warn(unreachable_pub, missing_docs)]
 
+pub mod api;
 pub mod carrier;
 pub mod config;
 pub mod framing;

@@ -1,0 +1,221 @@
+//! The submission API (API.md §1): HTTP/1.1 with JSON bodies, served on the Unix socket.
+//! POST /v1/messages (one message or a batch) and GET /v1/messages/{id}; every refusal is a JSON
+//! `{"error": {"code", "message"}}` with the status of the one mapping in `ingest::refusal`.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use crate::config::Scope;
+use crate::ingest::{Acceptor, ApiError, Refusal, Submission, TokenBook, parse_submission};
+use crate::message::{Message, MessageId};
+use crate::store::Outbox;
+
+/// What the handlers share.
+#[derive(Debug)]
+pub struct ApiState {
+    /// Configured tokens.
+    pub tokens: TokenBook,
+    /// The accept pipeline.
+    pub acceptor: Acceptor,
+    /// For status queries.
+    pub outbox: Outbox,
+    /// Most messages per request.
+    pub max_batch: usize,
+    /// Largest request body.
+    pub max_body_bytes: usize,
+}
+
+/// The peer address of a TCP client (absent on the Unix socket).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub IpAddr);
+
+/// The API's routes.
+pub fn router(state: Arc<ApiState>) -> Router {
+    let limit = state.max_body_bytes;
+    Router::new()
+        .route("/v1/messages", post(submit))
+        .route("/v1/messages/{id}", get(status))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+fn refusal(r: &Refusal) -> Response {
+    let api = ApiError::from(r);
+    let status = StatusCode::from_u16(api.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut response = (status, axum::Json(json!({ "error": api }))).into_response();
+    if let Some(s) = api.retry_after_s
+        && let Ok(v) = HeaderValue::from_str(&s.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    response
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "request failed inside smppd");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        axum::Json(json!({"error": {"code": "internal_error", "message": e.to_string()}})),
+    )
+        .into_response()
+}
+
+fn authorize(
+    state: &ApiState,
+    headers: &HeaderMap,
+    client: Option<ClientAddr>,
+    scope: Scope,
+) -> Result<Arc<str>, Box<Response>> {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    state
+        .tokens
+        .authorize(
+            authorization,
+            client.map(|c| c.0),
+            jiff::Timestamp::now(),
+            scope,
+        )
+        .map(|c| c.account)
+        .map_err(|r| Box::new(refusal(&r)))
+}
+
+async fn submit(
+    State(state): State<Arc<ApiState>>,
+    client: Option<axum::Extension<ClientAddr>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let account = match authorize(&state, &headers, client.map(|c| c.0), Scope::Send) {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            return refusal(&Refusal::InvalidRequest(format!(
+                "the body could not be read (at most {} bytes are accepted): {e}",
+                state.max_body_bytes
+            )));
+        }
+    };
+    let submission = match parse_submission(&body, state.max_batch) {
+        Ok(s) => s,
+        Err(r) => return refusal(&r),
+    };
+    let (batch, parsed) = match submission {
+        Submission::Single(r) => (false, vec![r]),
+        Submission::Batch(items) => (true, items),
+    };
+    // Valid messages go to the acceptor together; refused ones keep their slot.
+    let mut slots: Vec<Option<Result<crate::ingest::Answer, Refusal>>> =
+        Vec::with_capacity(parsed.len());
+    let mut valid = Vec::new();
+    for (i, r) in parsed.into_iter().enumerate() {
+        match r {
+            Ok(m) => {
+                let prefix = if batch {
+                    format!("messages[{i}].")
+                } else {
+                    String::new()
+                };
+                valid.push((slots.len(), prefix, m));
+                slots.push(None);
+            }
+            Err(e) => slots.push(Some(Err(e))),
+        }
+    }
+    let positions: Vec<usize> = valid.iter().map(|(i, _, _)| *i).collect();
+    let requests = valid.into_iter().map(|(_, p, m)| (p, m)).collect();
+    let answers = match state
+        .acceptor
+        .accept(&account, requests, jiff::Timestamp::now())
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => return internal(e),
+    };
+    for (pos, answer) in positions.into_iter().zip(answers) {
+        slots[pos] = Some(answer);
+    }
+    let results: Vec<Result<crate::ingest::Answer, Refusal>> =
+        slots.into_iter().flatten().collect();
+    if !batch {
+        return match results.into_iter().next() {
+            Some(Ok(answer)) => (StatusCode::ACCEPTED, axum::Json(answer)).into_response(),
+            Some(Err(r)) => refusal(&r),
+            None => internal("no result for the message"),
+        };
+    }
+    let items: Vec<Value> = results
+        .iter()
+        .map(|r| match r {
+            Ok(a) => serde_json::to_value(a).unwrap_or(Value::Null),
+            Err(e) => json!({ "error": ApiError::from(e) }),
+        })
+        .collect();
+    (
+        StatusCode::MULTI_STATUS,
+        axum::Json(json!({ "results": items })),
+    )
+        .into_response()
+}
+
+async fn status(
+    State(state): State<Arc<ApiState>>,
+    client: Option<axum::Extension<ClientAddr>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let account = match authorize(&state, &headers, client.map(|c| c.0), Scope::Read) {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    let Ok(id) = id.parse::<MessageId>() else {
+        return refusal(&Refusal::NotFound);
+    };
+    match state.outbox.get(id) {
+        // Another account's message is as absent as a message that never was.
+        Ok(Some(m)) if *m.account == *account => {
+            (StatusCode::OK, axum::Json(status_json(&m))).into_response()
+        }
+        Ok(_) => refusal(&Refusal::NotFound),
+        Err(e) => internal(e),
+    }
+}
+
+fn time(ms: Option<u64>) -> Value {
+    ms.and_then(|ms| jiff::Timestamp::from_millisecond(i64::try_from(ms).ok()?).ok())
+        .map_or(Value::Null, |t| Value::String(t.to_string()))
+}
+
+/// A message as GET /v1/messages/{id} shows it.
+pub fn status_json(m: &Message) -> Value {
+    json!({
+        "id": m.id.to_string(),
+        "client_ref": m.client_ref,
+        "status": m.status,
+        "to": m.to,
+        "segments": m.segments.iter().enumerate().map(|(i, s)| json!({
+            "n": i + 1,
+            "carrier": s.carrier,
+            "carrier_message_id": s.carrier_message_id,
+            "status": s.status,
+            "error": s.error,
+        })).collect::<Vec<_>>(),
+        "accepted_at": time(Some(m.accepted_at_ms)),
+        "submitted_at": time(m.submitted_at_ms),
+        "done_at": time(m.done_at_ms),
+    })
+}
