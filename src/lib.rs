@@ -12,6 +12,7 @@
 pub mod api;
 pub mod carrier;
 pub mod config;
+pub mod dispatch;
 pub mod framing;
 pub mod ingest;
 pub mod inspect;

@@ -40,6 +40,7 @@ fn message(kind: Kind, at_ms: u64, due_ms: u64, client_ref: Option<&str>) -> Mes
         submitted_at_ms: None,
         done_at_ms: None,
         attempts: 0,
+        reference: None,
     }
 }
 

@@ -227,6 +227,7 @@ impl Acceptor {
             submitted_at_ms: None,
             done_at_ms: None,
             attempts: 0,
+            reference: None,
         };
         let answer = Answer {
             id: id.to_string(),

@@ -158,6 +158,9 @@ pub struct Message {
     pub done_at_ms: Option<u64>,
     /// Dispatch attempts so far.
     pub attempts: u32,
+    /// The concatenation reference, chosen at the first dispatch and kept, so that a retry
+    /// sends parts the handset can join with those already delivered.
+    pub reference: Option<u16>,
 }
 
 impl Message {

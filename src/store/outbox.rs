@@ -12,7 +12,7 @@ use redb::{
 };
 
 use super::writer::{CommitLimits, StoreError, Writer};
-use crate::message::{Message, MessageId};
+use crate::message::{Message, MessageId, Status};
 
 /// id → the message record (postcard).
 const MESSAGES: TableDefinition<u128, &[u8]> = TableDefinition::new("messages");
@@ -137,7 +137,8 @@ impl Outbox {
         }
     }
 
-    /// Writes a message's new state and moves it in (or out of, when final) the due index.
+    /// Writes a message's new state and moves it in the due index: held and queued messages
+    /// are due at `due_ms`; any other status leaves the index.
     pub async fn save(&self, message: Message) -> Result<(), StoreError> {
         self.writer
             .write(Op::Save(Box::new(message)))
@@ -184,7 +185,7 @@ impl Outbox {
         Ok(out)
     }
 
-    /// Messages not yet final (the outbox's depth, compared with its bound).
+    /// Messages waiting to be sent (the outbox's depth, compared with its bound).
     pub fn queued(&self) -> Result<u64, StoreError> {
         let txn = self.db.begin_read().map_err(StoreError::db)?;
         let due = txn.open_table(DUE).map_err(StoreError::db)?;
@@ -256,7 +257,8 @@ fn save(txn: &WriteTransaction, m: &Message) -> Result<(), StoreError> {
     records
         .insert(m.id.0, encode(m)?.as_slice())
         .map_err(StoreError::db)?;
-    if !m.status.is_final() {
+    // Only messages waiting to be sent are due; a submitted one waits for its receipt instead.
+    if matches!(m.status, Status::Held | Status::Queued) {
         due.insert(&due_key(m)[..], ()).map_err(StoreError::db)?;
     }
     Ok(())

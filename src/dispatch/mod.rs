@@ -1,0 +1,249 @@
+//! Dispatch: takes due messages from the outbox (OTP lane first), sends each one's pending
+//! segments to the first carrier of its route that has a bind up (failing over down the route),
+//! records every outcome durably, and schedules retries with backoff. Memory stays bounded:
+//! the outbox is read a page at a time and at most `concurrency` messages are in flight, however
+//! many are queued on disk.
+
+mod encode;
+mod outcome;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::{Notify, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+pub use encode::{EncodeError, encode, relative_validity};
+pub use outcome::{MAX_ATTEMPTS, Next, is_temporary, record, settle};
+
+use crate::carrier::Carrier;
+use crate::config::{CarrierSettings, OnTimeout};
+use crate::message::{Message, MessageId, SegmentStatus};
+use crate::store::Outbox;
+use crate::text::{ReferenceAllocator, TextProfile};
+
+/// Messages read from the outbox per round.
+const PAGE: usize = 512;
+
+/// How often the outbox is looked at when nobody says something new arrived (held messages
+/// and retries come due by time).
+const TICK: Duration = Duration::from_millis(100);
+
+struct Route {
+    carrier: Arc<Carrier>,
+    text: TextProfile,
+    on_timeout: OnTimeout,
+}
+
+/// Moves messages from the outbox to the carriers.
+pub struct Dispatcher {
+    outbox: Outbox,
+    carriers: HashMap<String, Route>,
+    wake: Arc<Notify>,
+    references: Mutex<ReferenceAllocator>,
+    in_flight: Mutex<HashSet<MessageId>>,
+    permits: Arc<Semaphore>,
+}
+
+impl std::fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher")
+            .field("carriers", &self.carriers.keys().collect::<Vec<_>>())
+            .field("available", &self.permits.available_permits())
+            .finish()
+    }
+}
+
+fn now_ms() -> u64 {
+    u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap_or(0)
+}
+
+/// Delay before the next attempt: 1 s doubling to 5 min, with jitter.
+fn backoff(attempts: u32) -> Duration {
+    let base = Duration::from_secs(1)
+        .saturating_mul(1u32 << attempts.saturating_sub(1).min(9))
+        .min(Duration::from_secs(300));
+    base.mul_f64(rand::random_range(0.5..=1.0))
+}
+
+impl Dispatcher {
+    /// A dispatcher over running carriers and their settings; at most `concurrency` messages
+    /// are in flight at once.
+    pub fn new(
+        outbox: Outbox,
+        carriers: Vec<(Arc<Carrier>, &CarrierSettings)>,
+        concurrency: usize,
+    ) -> Arc<Dispatcher> {
+        Arc::new(Dispatcher {
+            outbox,
+            carriers: carriers
+                .into_iter()
+                .map(|(carrier, s)| {
+                    (
+                        s.carrier.name.clone(),
+                        Route {
+                            carrier,
+                            text: s.text.clone(),
+                            on_timeout: s.on_timeout,
+                        },
+                    )
+                })
+                .collect(),
+            wake: Arc::new(Notify::new()),
+            references: Mutex::new(ReferenceAllocator::new(100_000)),
+            in_flight: Mutex::new(HashSet::new()),
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+        })
+    }
+
+    /// Notified when new messages are accepted, so they leave without waiting for a tick.
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Runs until `shutdown`; then waits for the messages in flight to be recorded.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let tasks = tokio_util::task::TaskTracker::new();
+        while !shutdown.is_cancelled() {
+            let due = match self.outbox.due(now_ms(), PAGE) {
+                Ok(due) => due,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the outbox");
+                    Vec::new()
+                }
+            };
+            let mut started = 0;
+            for message in due {
+                let fresh = self
+                    .in_flight
+                    .lock()
+                    .map(|mut s| s.insert(message.id))
+                    .unwrap_or(false);
+                if !fresh {
+                    continue;
+                }
+                let permit = tokio::select! {
+                    p = self.permits.clone().acquire_owned() => p,
+                    _ = shutdown.cancelled() => break,
+                };
+                let Ok(permit) = permit else { break };
+                started += 1;
+                let me = self.clone();
+                tasks.spawn(async move {
+                    let id = message.id;
+                    me.dispatch(message).await;
+                    if let Ok(mut s) = me.in_flight.lock() {
+                        s.remove(&id);
+                    }
+                    drop(permit);
+                });
+            }
+            if started == 0 {
+                tokio::select! {
+                    _ = self.wake.notified() => {}
+                    _ = tokio::time::sleep(TICK) => {}
+                    _ = shutdown.cancelled() => {}
+                }
+            }
+        }
+        tasks.close();
+        tasks.wait().await;
+    }
+
+    /// One attempt at one message, recorded durably whatever happens.
+    async fn dispatch(&self, mut message: Message) {
+        message.attempts += 1;
+        let mut next = None;
+        if !message
+            .segments
+            .iter()
+            .any(|s| s.status == SegmentStatus::Pending)
+        {
+            // Nothing left to send (a record written before its status was): settle it.
+            next = Some(settle(&mut message, now_ms(), false));
+        }
+        for name in message.route.clone() {
+            if next.is_some() {
+                break;
+            }
+            let Some(route) = self.carriers.get(&name) else {
+                continue;
+            };
+            let Some((pending, parts)) = self.parts_for(&mut message, route) else {
+                continue;
+            };
+            match route.carrier.submit(parts).await {
+                Ok(outcomes) => {
+                    next = Some(record(
+                        &mut message,
+                        &name,
+                        &pending,
+                        &outcomes,
+                        route.on_timeout,
+                        now_ms(),
+                    ));
+                    break;
+                }
+                // No bind up there: the next carrier of the route takes it.
+                Err(_) => continue,
+            }
+        }
+        let now = now_ms();
+        let next = next.unwrap_or_else(|| settle(&mut message, now, true));
+        if next == Next::Retry {
+            let delay = u64::try_from(backoff(message.attempts).as_millis()).unwrap_or(u64::MAX);
+            message.due_ms = now.saturating_add(delay);
+        }
+        if let Err(e) = self.outbox.save(message).await {
+            // The record stays as it was on disk: the message is sent again after a restart,
+            // never lost.
+            tracing::error!(error = %e, "cannot record a dispatch outcome");
+        }
+    }
+
+    /// The pending segments and their frames for this carrier, or `None` when the carrier
+    /// cannot take the message as it stands.
+    fn parts_for(&self, message: &mut Message, route: &Route) -> Option<(Vec<usize>, Vec<Bytes>)> {
+        let reference = match message.reference {
+            Some(r) => r,
+            None => {
+                let r = self
+                    .references
+                    .lock()
+                    .ok()?
+                    .next(&message.to, route.text.reference_width());
+                message.reference = Some(r);
+                r
+            }
+        };
+        let frames = match encode(message, &route.text, reference) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!(id = %message.id, error = %e, "cannot encode for this carrier");
+                return None;
+            }
+        };
+        if frames.len() != message.segments.len() {
+            // Another carrier splits differently: fine before anything was sent, not after.
+            if message
+                .segments
+                .iter()
+                .any(|s| s.status != SegmentStatus::Pending)
+            {
+                return None;
+            }
+            message.segments = vec![crate::message::Segment::pending(); frames.len()];
+        }
+        let pending: Vec<usize> = message
+            .segments
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.status == SegmentStatus::Pending)
+            .map(|(i, _)| i)
+            .collect();
+        let parts = pending.iter().map(|&i| frames[i].clone()).collect();
+        Some((pending, parts))
+    }
+}
