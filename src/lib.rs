@@ -10,6 +10,7 @@
 #![warn(unreachable_pub, missing_docs)]
 
 pub mod api;
+pub mod app;
 pub mod carrier;
 pub mod config;
 pub mod dispatch;

@@ -32,6 +32,12 @@ enum Command {
         #[arg(long)]
         pretty: bool,
     },
+    /// Run the daemon: the submission API on its Unix socket, the outbox, the carrier binds.
+    Serve {
+        /// The configuration file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+    },
     /// Run the built-in SMSC simulator (SMPP server) until SIGINT or SIGTERM.
     Sim(Box<smppd::sim::SimArgs>),
     /// Validate a configuration file and exit: 0 when valid, 64 with every problem, one per
@@ -54,6 +60,7 @@ fn main() -> ExitCode {
             password_max,
             pretty,
         } => decode(&hex, password_max, pretty),
+        Command::Serve { config } => smppd::app::main(&config),
         Command::Sim(args) => smppd::sim::main(*args),
         Command::CheckConfig { config, json } => ExitCode::from(smppd::config::check_config(
             &config,

@@ -45,6 +45,7 @@ pub struct Acceptor {
     config: Arc<Config>,
     routes: RouteTable,
     outbox: Outbox,
+    waker: Option<Arc<tokio::sync::Notify>>,
 }
 
 fn encoding_name(e: Encoding) -> &'static str {
@@ -83,7 +84,14 @@ impl Acceptor {
             routes: RouteTable::new(&config.routes),
             config,
             outbox,
+            waker: None,
         }
+    }
+
+    /// Wakes `waker` (the dispatcher) whenever new messages are stored, so they leave at once.
+    pub fn with_waker(mut self, waker: Arc<tokio::sync::Notify>) -> Acceptor {
+        self.waker = Some(waker);
+        self
     }
 
     /// Accepts every valid message of one request for `account`, in one durable commit. Each
@@ -116,12 +124,16 @@ impl Acceptor {
             .outbox
             .accept(messages, self.config.store.max_outbox)
             .await?;
+        let mut stored_new = false;
         for (position, outcome) in positions.into_iter().zip(outcomes) {
             match outcome {
-                Accepted::New(_) => {}
+                Accepted::New(_) => stored_new = true,
                 Accepted::Existing(id) => results[position] = Ok(self.first_answer(id)?),
                 Accepted::Overloaded => results[position] = Err(Refusal::Overloaded),
             }
+        }
+        if stored_new && let Some(w) = &self.waker {
+            w.notify_one();
         }
         Ok(results)
     }

@@ -1,0 +1,179 @@
+//! `smppd serve`: wires the parts together and owns the shutdown tree. The config is loaded
+//! and checked first (nothing starts on a bad one); then the store opens, the carriers bind, the
+//! dispatcher starts, and the API listens on its Unix socket. SIGTERM or SIGINT stops the API
+//! (new requests are refused), lets the dispatcher record what is in flight, unbinds every
+//! carrier and closes the store; a second signal exits at once.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use tokio::net::UnixListener;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use crate::api::{ApiState, router};
+use crate::carrier::{Carrier, Inbound};
+use crate::config::{Config, EX_USAGE};
+use crate::dispatch::Dispatcher;
+use crate::ingest::{Acceptor, TokenBook};
+use crate::pdu::CommandStatus;
+use crate::store::{CommitLimits, Outbox};
+
+/// Messages dispatched at once, across carriers.
+const DISPATCH_CONCURRENCY: usize = 4096;
+
+/// Loads `path` and runs the daemon until a signal; the process exit status.
+pub fn main(path: &Path) -> ExitCode {
+    let config = match Config::load(path) {
+        Ok(c) => c,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return ExitCode::from(EX_USAGE);
+        }
+    };
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("smppd: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(Arc::new(config))) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!(error = %e, "smppd stopped");
+            eprintln!("smppd: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SMPPD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Runs the daemon with a loaded config until SIGTERM or SIGINT.
+pub async fn serve(config: Arc<Config>) -> Result<(), String> {
+    std::fs::create_dir_all(&config.store.path)
+        .map_err(|e| format!("cannot create {}: {e}", config.store.path.display()))?;
+    let outbox = Outbox::open(
+        &config.store.path.join("smppd.redb"),
+        CommitLimits {
+            max_batch: config.store.commit_max_batch,
+            ..CommitLimits::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
+
+    let (inbound, receipts) = mpsc::channel::<Inbound>(4096);
+    tokio::spawn(defer_inbound(receipts));
+    let mut carriers = Vec::new();
+    for settings in &config.carriers {
+        let carrier = Carrier::start(settings.carrier.clone(), inbound.clone())
+            .map_err(|e| format!("carrier {}: {e}", settings.carrier.name))?;
+        carriers.push(Arc::new(carrier));
+    }
+    let dispatcher = Dispatcher::new(
+        outbox.clone(),
+        carriers
+            .iter()
+            .cloned()
+            .zip(config.carriers.iter())
+            .collect(),
+        DISPATCH_CONCURRENCY,
+    );
+    let stop_dispatch = CancellationToken::new();
+    let dispatching = tokio::spawn(dispatcher.clone().run(stop_dispatch.clone()));
+
+    let state = Arc::new(ApiState {
+        tokens: TokenBook::from_config(&config),
+        acceptor: Acceptor::new(config.clone(), outbox.clone()).with_waker(dispatcher.waker()),
+        outbox: outbox.clone(),
+        max_batch: config.api.max_batch,
+        max_body_bytes: config.api.max_body_bytes,
+    });
+    let listener = bind_socket(&config.api.socket)?;
+    info!(socket = %config.api.socket.display(), carriers = carriers.len(), "smppd is serving");
+    let stop_api = CancellationToken::new();
+    let api = tokio::spawn({
+        let stop = stop_api.clone();
+        let app = router(state);
+        async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await
+        }
+    });
+
+    wait_for_signal().await;
+    info!("stopping: no new requests; finishing what is in flight");
+    tokio::spawn(async {
+        wait_for_signal().await;
+        warn!("second signal: exiting at once");
+        std::process::exit(1);
+    });
+    stop_api.cancel();
+    let _ = api.await;
+    stop_dispatch.cancel();
+    let _ = dispatching.await;
+    for c in &carriers {
+        c.shutdown().await;
+    }
+    drop(dispatcher);
+    let _ = std::fs::remove_file(&config.api.socket);
+    outbox.close().await;
+    info!("stopped");
+    Ok(())
+}
+
+/// Receipts and inbound messages are not taken yet: they are answered ESME_RX_T_APPN, so the
+/// SMSC keeps them and delivers them again later, rather than acknowledged and lost.
+async fn defer_inbound(mut rx: mpsc::Receiver<Inbound>) {
+    while let Some(inbound) = rx.recv().await {
+        inbound.ack(CommandStatus::ReceiverTemporaryAppError);
+    }
+}
+
+fn bind_socket(path: &Path) -> Result<UnixListener, String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    // A socket file left by a previous run that is not listening any more is stale.
+    if path.exists() && std::os::unix::net::UnixStream::connect(path).is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    let listener = UnixListener::bind(path)
+        .map_err(|e| format!("cannot listen on {}: {e}", path.display()))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660))
+        .map_err(|e| format!("cannot set the mode of {}: {e}", path.display()))?;
+    Ok(listener)
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        // Without signal handlers the daemon can only be killed; run until then.
+        std::future::pending::<()>().await;
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}
