@@ -117,16 +117,19 @@ tokens = [{{ sha256 = "{}", scopes = ["send", "read"] }}]
 }
 
 fn start_serve(config: &Path) -> Proc {
-    let child = Command::new(BIN)
-        .args(["serve", "--config"])
-        .arg(config)
-        .env("SMPPD_LOG", "warn")
-        .spawn()
-        .unwrap();
+    // Owned by the guard at once, so a failed start still kills and reaps it.
+    let child = Proc(
+        Command::new(BIN)
+            .args(["serve", "--config"])
+            .arg(config)
+            .env("SMPPD_LOG", "warn")
+            .spawn()
+            .unwrap(),
+    );
     let socket = config.parent().unwrap().join("api.sock");
     for _ in 0..600 {
         if UnixStream::connect(&socket).is_ok() {
-            return Proc(child);
+            return child;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
