@@ -64,8 +64,24 @@ fn init_logging() {
         .try_init();
 }
 
-/// Runs the daemon with a loaded config until SIGTERM or SIGINT.
+/// Runs the daemon with a loaded config until SIGTERM or SIGINT; a second signal exits at once.
 pub async fn serve(config: Arc<Config>) -> Result<(), String> {
+    let stop = CancellationToken::new();
+    tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            wait_for_signal().await;
+            stop.cancel();
+            wait_for_signal().await;
+            warn!("second signal: exiting at once");
+            std::process::exit(1);
+        }
+    });
+    run(config, stop).await
+}
+
+/// Runs the daemon until `stop` is cancelled, then stops it cleanly.
+pub async fn run(config: Arc<Config>, stop: CancellationToken) -> Result<(), String> {
     std::fs::create_dir_all(&config.store.path)
         .map_err(|e| format!("cannot create {}: {e}", config.store.path.display()))?;
     let outbox = Outbox::open(
@@ -117,13 +133,8 @@ pub async fn serve(config: Arc<Config>) -> Result<(), String> {
         }
     });
 
-    wait_for_signal().await;
+    stop.cancelled().await;
     info!("stopping: no new requests; finishing what is in flight");
-    tokio::spawn(async {
-        wait_for_signal().await;
-        warn!("second signal: exiting at once");
-        std::process::exit(1);
-    });
     stop_api.cancel();
     let _ = api.await;
     stop_dispatch.cancel();

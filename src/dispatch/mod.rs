@@ -1,8 +1,10 @@
 //! Dispatch: takes due messages from the outbox (OTP lane first), sends each one's pending
 //! segments to the first carrier of its route that has a bind up (failing over down the route),
-//! records every outcome durably, and schedules retries with backoff. Memory stays bounded:
-//! the outbox is read a page at a time and at most `concurrency` messages are in flight, however
-//! many are queued on disk.
+//! records every outcome durably, and schedules retries with backoff. A message whose route has
+//! no bind up waits on disk without using an attempt. Memory stays bounded: the outbox is read a
+//! page at a time and at most `concurrency` messages are in flight, however many are queued.
+//! (Known limit: the due index is one queue, so a full page of messages for down carriers delays
+//! the messages behind it by a tick; per-carrier queues would remove that.)
 
 mod encode;
 mod outcome;
@@ -116,6 +118,10 @@ impl Dispatcher {
             };
             let mut started = 0;
             for message in due {
+                // No bind up anywhere on its route: it waits on disk, costing no attempt.
+                if !self.route_up(&message) {
+                    continue;
+                }
                 let fresh = self
                     .in_flight
                     .lock()
@@ -150,6 +156,14 @@ impl Dispatcher {
         }
         tasks.close();
         tasks.wait().await;
+    }
+
+    /// Whether some carrier of the message's route can take it now.
+    fn route_up(&self, message: &Message) -> bool {
+        message
+            .route
+            .iter()
+            .any(|name| self.carriers.get(name).is_some_and(|r| r.carrier.is_up()))
     }
 
     /// One attempt at one message, recorded durably whatever happens.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::refusal::Refusal;
 use crate::text::EncodingChoice;
@@ -178,28 +179,32 @@ struct RawMessage {
 }
 
 /// Parses a request body. Errors that concern the whole body (malformed JSON, a batch too
-/// large) are returned as `Err`; errors in one message are in that message's slot.
+/// large) are returned as `Err`; errors in one message are in that message's slot. Each message
+/// is parsed once, straight from its own text into its typed form.
 pub fn parse_submission(body: &[u8], max_batch: usize) -> Result<Submission, Refusal> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| Refusal::InvalidRequest(format!("malformed JSON: {e}")))?;
-    let Value::Object(mut object) = value else {
+    let text = std::str::from_utf8(body).map_err(|e| {
+        Refusal::InvalidRequest(format!("malformed JSON: the body is not UTF-8: {e}"))
+    })?;
+    if !text.trim_start().starts_with('{') {
         return Err(Refusal::InvalidRequest(
             "the body must be a JSON object: one message, or {\"messages\": [...]}".into(),
         ));
-    };
-    let Some(messages) = object.remove("messages") else {
-        return Ok(Submission::Single(parse_message(Value::Object(object), "")));
-    };
-    if let Some(other) = object.keys().next() {
+    }
+    // Only the keys matter here (values are skipped, not built): a batch has `messages` alone.
+    let top = serde_json::from_str::<BatchKeys>(text)
+        .map_err(|e| Refusal::InvalidRequest(format!("malformed JSON: {e}")))?
+        .keys;
+    if !top.contains_key("messages") {
+        return Ok(Submission::Single(parse_message(text, "")));
+    }
+    if let Some(other) = top.keys().find(|k| *k != "messages") {
         return Err(Refusal::InvalidRequest(format!(
             "{other}: unknown field beside \"messages\" in a batch"
         )));
     }
-    let Value::Array(items) = messages else {
-        return Err(Refusal::InvalidRequest(
-            "messages: must be an array of messages".into(),
-        ));
-    };
+    let batch: Batch<'_> = serde_json::from_str(text)
+        .map_err(|_| Refusal::InvalidRequest("messages: must be an array of messages".into()))?;
+    let items = batch.messages;
     if items.is_empty() {
         return Err(Refusal::InvalidRequest(
             "messages: the batch is empty".into(),
@@ -215,15 +220,51 @@ pub fn parse_submission(body: &[u8], max_batch: usize) -> Result<Submission, Ref
         items
             .into_iter()
             .enumerate()
-            .map(|(i, item)| parse_message(item, &format!("messages[{i}].")))
+            .map(|(i, item)| parse_message(item.get(), &format!("messages[{i}].")))
             .collect(),
     ))
 }
 
-/// Parses one message; `prefix` is prepended to field names in errors.
-fn parse_message(value: Value, prefix: &str) -> Result<SubmitRequest, Refusal> {
+/// The top-level keys of a body, their values skipped unparsed.
+struct BatchKeys {
+    keys: serde_json::Map<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for BatchKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> serde::de::Visitor<'de> for Keys {
+            type Value = BatchKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<BatchKeys, A::Error> {
+                let mut keys = serde_json::Map::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    keys.insert(k, Value::Null);
+                }
+                Ok(BatchKeys { keys })
+            }
+        }
+        d.deserialize_map(Keys)
+    }
+}
+
+#[derive(Deserialize)]
+struct Batch<'a> {
+    #[serde(borrow)]
+    messages: Vec<&'a RawValue>,
+}
+
+/// Parses one message from its JSON text; `prefix` is prepended to field names in errors.
+fn parse_message(json: &str, prefix: &str) -> Result<SubmitRequest, Refusal> {
     let field = |name: &str| format!("{prefix}{name}");
-    let raw: RawMessage = serde_path_to_error::deserialize(value).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let raw: RawMessage = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if path.is_empty() || path == "." {
