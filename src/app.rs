@@ -92,6 +92,7 @@ pub async fn run(config: Arc<Config>, stop: CancellationToken) -> Result<(), Str
         },
     )
     .map_err(|e| e.to_string())?;
+    let store: Arc<dyn crate::store::MessageStore> = Arc::new(outbox.clone());
 
     let (inbound, receipts) = mpsc::channel::<Inbound>(4096);
     tokio::spawn(defer_inbound(receipts));
@@ -102,7 +103,7 @@ pub async fn run(config: Arc<Config>, stop: CancellationToken) -> Result<(), Str
         carriers.push(Arc::new(carrier));
     }
     let dispatcher = Dispatcher::new(
-        outbox.clone(),
+        store.clone(),
         carriers
             .iter()
             .cloned()
@@ -115,8 +116,8 @@ pub async fn run(config: Arc<Config>, stop: CancellationToken) -> Result<(), Str
 
     let state = Arc::new(ApiState {
         tokens: TokenBook::from_config(&config),
-        acceptor: Acceptor::new(config.clone(), outbox.clone()).with_waker(dispatcher.waker()),
-        outbox: outbox.clone(),
+        acceptor: Acceptor::new(config.clone(), store.clone()).with_waker(dispatcher.waker()),
+        outbox: store.clone(),
         max_batch: config.api.max_batch,
         max_body_bytes: config.api.max_body_bytes,
     });
@@ -143,6 +144,7 @@ pub async fn run(config: Arc<Config>, stop: CancellationToken) -> Result<(), Str
         c.shutdown().await;
     }
     drop(dispatcher);
+    drop(store);
     let _ = std::fs::remove_file(&config.api.socket);
     outbox.close().await;
     info!("stopped");

@@ -63,8 +63,8 @@ tokens = [{{ sha256 = "{other}", scopes = ["send", "read"] }}]
     let outbox = Outbox::open(&p, CommitLimits::default()).unwrap();
     router(Arc::new(ApiState {
         tokens: TokenBook::from_config(&config),
-        acceptor: Acceptor::new(config.clone(), outbox.clone()),
-        outbox,
+        acceptor: Acceptor::new(config.clone(), Arc::new(outbox.clone())),
+        outbox: Arc::new(outbox),
         max_batch: config.api.max_batch,
         max_body_bytes: config.api.max_body_bytes,
     }))

@@ -99,7 +99,7 @@ tokens = [{{ sha256 = "{}", scopes = ["send"] }}]
         .map(|c| Arc::new(Carrier::start(c.carrier.clone(), inbound.clone()).unwrap()))
         .collect();
     let dispatcher = Dispatcher::new(
-        outbox.clone(),
+        Arc::new(outbox.clone()),
         carriers
             .iter()
             .cloned()
@@ -110,7 +110,7 @@ tokens = [{{ sha256 = "{}", scopes = ["send"] }}]
     let stop = CancellationToken::new();
     tokio::spawn(dispatcher.run(stop.clone()));
     Daemon {
-        acceptor: Acceptor::new(config, outbox.clone()),
+        acceptor: Acceptor::new(config, Arc::new(outbox.clone())),
         outbox,
         carriers,
         stop,

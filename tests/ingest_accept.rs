@@ -80,7 +80,7 @@ async fn accept(a: &Acceptor, account: &str, body: &str) -> Vec<Result<Answer, R
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accepted_messages_are_stored_and_answered() {
     let outbox = outbox("basic");
-    let a = Acceptor::new(config(1000), outbox.clone());
+    let a = Acceptor::new(config(1000), Arc::new(outbox.clone()));
     let answers = accept(
         &a,
         "acme",
@@ -129,7 +129,7 @@ async fn accepted_messages_are_stored_and_answered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_at_holds_and_client_ref_repeats_return_the_first_answer() {
     let outbox = outbox("held");
-    let a = Acceptor::new(config(1000), outbox.clone());
+    let a = Acceptor::new(config(1000), Arc::new(outbox.clone()));
     let body = r#"{"to": "+34600111222", "text": "later", "send_at": "2026-11-24T13:00:00Z", "client_ref": "r1"}"#;
     let first = accept(&a, "acme", body).await.remove(0).unwrap();
     assert_eq!(first.status, "held");
@@ -144,7 +144,7 @@ async fn send_at_holds_and_client_ref_repeats_return_the_first_answer() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_name_their_field_and_store_nothing() {
     let outbox = outbox("refusals");
-    let a = Acceptor::new(config(1000), outbox.clone());
+    let a = Acceptor::new(config(1000), Arc::new(outbox.clone()));
     let long = "a".repeat(153 * 10 + 1);
     let body = format!(
         r#"{{"messages": [
@@ -200,7 +200,7 @@ async fn refusals_name_their_field_and_store_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_outbox_bound_answers_overloaded() {
     let outbox = outbox("bound");
-    let a = Acceptor::new(config(2), outbox.clone());
+    let a = Acceptor::new(config(2), Arc::new(outbox.clone()));
     let body = r#"{"messages": [
         {"to": "+34600111221", "text": "1"}, {"to": "+34600111222", "text": "2"},
         {"to": "+34600111223", "text": "3"}]}"#;

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::config::Scope;
 use crate::ingest::{Acceptor, ApiError, Refusal, Submission, TokenBook, parse_submission};
 use crate::message::{Message, MessageId};
-use crate::store::Outbox;
+use crate::store::MessageStore;
 
 /// What the handlers share.
 #[derive(Debug)]
@@ -27,7 +27,7 @@ pub struct ApiState {
     /// The accept pipeline.
     pub acceptor: Acceptor,
     /// For status queries.
-    pub outbox: Outbox,
+    pub outbox: Arc<dyn MessageStore>,
     /// Most messages per request.
     pub max_batch: usize,
     /// Largest request body.

@@ -23,7 +23,7 @@ pub use outcome::{MAX_ATTEMPTS, Next, is_temporary, record, settle};
 use crate::carrier::Carrier;
 use crate::config::{CarrierSettings, OnTimeout};
 use crate::message::{Message, MessageId, SegmentStatus};
-use crate::store::Outbox;
+use crate::store::MessageStore;
 use crate::text::{ReferenceAllocator, TextProfile};
 
 /// Messages read from the outbox per round.
@@ -41,7 +41,7 @@ struct Route {
 
 /// Moves messages from the outbox to the carriers.
 pub struct Dispatcher {
-    outbox: Outbox,
+    outbox: Arc<dyn MessageStore>,
     carriers: HashMap<String, Route>,
     wake: Arc<Notify>,
     references: Mutex<ReferenceAllocator>,
@@ -74,7 +74,7 @@ impl Dispatcher {
     /// A dispatcher over running carriers and their settings; at most `concurrency` messages
     /// are in flight at once.
     pub fn new(
-        outbox: Outbox,
+        outbox: Arc<dyn MessageStore>,
         carriers: Vec<(Arc<Carrier>, &CarrierSettings)>,
         concurrency: usize,
     ) -> Arc<Dispatcher> {

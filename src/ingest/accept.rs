@@ -13,7 +13,7 @@ use super::request::{Kind, SubmitRequest};
 use crate::config::{self, Config};
 use crate::message::{Message, MessageId, Segment, Status};
 use crate::routing::RouteTable;
-use crate::store::{Accepted, Outbox, StoreError};
+use crate::store::{Accepted, MessageStore, StoreError};
 use crate::text::{Encoding, TextError, preview};
 
 /// Validity of an OTP unless the request says otherwise (API.md: OTP default 300 s).
@@ -44,7 +44,7 @@ pub struct Answer {
 pub struct Acceptor {
     config: Arc<Config>,
     routes: RouteTable,
-    outbox: Outbox,
+    outbox: Arc<dyn MessageStore>,
     waker: Option<Arc<tokio::sync::Notify>>,
 }
 
@@ -79,7 +79,7 @@ fn text_refusal(field: &str, e: &TextError) -> Refusal {
 
 impl Acceptor {
     /// An acceptor for `config`, storing into `outbox`.
-    pub fn new(config: Arc<Config>, outbox: Outbox) -> Acceptor {
+    pub fn new(config: Arc<Config>, outbox: Arc<dyn MessageStore>) -> Acceptor {
         Acceptor {
             routes: RouteTable::new(&config.routes),
             config,

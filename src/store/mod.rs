@@ -4,8 +4,10 @@
 //! queued in one transaction with one fsync, then answers each caller. No caller is answered
 //! before its operation is on disk.
 
+mod backend;
 mod outbox;
 mod writer;
 
+pub use backend::{MessageStore, StoreFuture};
 pub use outbox::{Accepted, CLIENT_REF_TTL_MS, Outbox};
 pub use writer::{CommitLimits, CommitStats, StoreError, Writer};

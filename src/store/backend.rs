@@ -1,0 +1,54 @@
+//! The storage interface the daemon is written against, so that a shared backend (for a fleet
+//! of smppd instances) can stand where the embedded outbox stands today. Writes return only once
+//! durable; reads see every acknowledged write.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use super::outbox::{Accepted, Outbox};
+use super::writer::StoreError;
+use crate::message::{Message, MessageId};
+
+/// A boxed future, so the trait can be used as `dyn MessageStore`.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// Where accepted messages live until they are final.
+pub trait MessageStore: Send + Sync + std::fmt::Debug {
+    /// Stores a batch durably: each message new, an idempotent `client_ref` repeat, or refused
+    /// at the bound (`max_queued` messages waiting to be sent).
+    fn accept(&self, messages: Vec<Message>, max_queued: u64) -> StoreFuture<'_, Vec<Accepted>>;
+
+    /// Writes a message's new state durably (held and queued ones are due at `due_ms`).
+    fn save(&self, message: Message) -> StoreFuture<'_, ()>;
+
+    /// The message with this id.
+    fn get(&self, id: MessageId) -> Result<Option<Message>, StoreError>;
+
+    /// Up to `limit` messages due at `now_ms`, OTP before bulk, earliest first.
+    fn due(&self, now_ms: u64, limit: usize) -> Result<Vec<Message>, StoreError>;
+
+    /// Messages waiting to be sent.
+    fn queued(&self) -> Result<u64, StoreError>;
+}
+
+impl MessageStore for Outbox {
+    fn accept(&self, messages: Vec<Message>, max_queued: u64) -> StoreFuture<'_, Vec<Accepted>> {
+        Box::pin(Outbox::accept(self, messages, max_queued))
+    }
+
+    fn save(&self, message: Message) -> StoreFuture<'_, ()> {
+        Box::pin(Outbox::save(self, message))
+    }
+
+    fn get(&self, id: MessageId) -> Result<Option<Message>, StoreError> {
+        Outbox::get(self, id)
+    }
+
+    fn due(&self, now_ms: u64, limit: usize) -> Result<Vec<Message>, StoreError> {
+        Outbox::due(self, now_ms, limit)
+    }
+
+    fn queued(&self) -> Result<u64, StoreError> {
+        Outbox::queued(self)
+    }
+}
