@@ -126,18 +126,45 @@ pub async fn run(config: Arc<Config>, stop: CancellationToken) -> Result<(), Str
     let stop_api = CancellationToken::new();
     let api = tokio::spawn({
         let stop = stop_api.clone();
-        let app = router(state);
+        let app = router(state.clone());
         async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async move { stop.cancelled().await })
                 .await
         }
     });
+    let api_tcp = match &config.api.tcp {
+        None => None,
+        Some(tcp) => {
+            let tls = match &tcp.tls {
+                Some(t) => Some(crate::api::tcp::tls_acceptor(&t.cert, &t.key)?),
+                None => None,
+            };
+            let bound = tokio::net::TcpListener::bind(tcp.listen)
+                .await
+                .map_err(|e| format!("cannot listen on {}: {e}", tcp.listen))?;
+            let listener = crate::api::tcp::spawn(bound, tls, stop_api.clone())
+                .map_err(|e| format!("API TCP listener: {e}"))?;
+            info!(listen = %tcp.listen, tls = tcp.tls.is_some(), "API also on TCP");
+            let stop = stop_api.clone();
+            let app = router(state.clone())
+                .into_make_service_with_connect_info::<crate::api::ClientAddr>();
+            Some(tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async move { stop.cancelled().await })
+                    .await
+            }))
+        }
+    };
+    drop(state);
 
     stop.cancelled().await;
     info!("stopping: no new requests; finishing what is in flight");
     stop_api.cancel();
     let _ = api.await;
+    if let Some(tcp) = api_tcp {
+        let _ = tcp.await;
+    }
     stop_dispatch.cancel();
     let _ = dispatching.await;
     for c in &carriers {

@@ -1,6 +1,10 @@
 //! The submission API (API.md §1): HTTP/1.1 with JSON bodies, served on the Unix socket.
 //! POST /v1/messages (one message or a batch) and GET /v1/messages/{id}; every refusal is a JSON
 //! `{"error": {"code", "message"}}` with the status of the one mapping in `ingest::refusal`.
+//! Optionally also on TCP ([`tcp`]), where the client's address is checked against the
+//! token's networks.
+
+pub mod tcp;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -8,7 +12,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -37,6 +41,13 @@ pub struct ApiState {
 /// The peer address of a TCP client (absent on the Unix socket).
 #[derive(Clone, Copy, Debug)]
 pub struct ClientAddr(pub IpAddr);
+
+/// What TCP connections carry into each request.
+type Client = Option<axum::Extension<ConnectInfo<ClientAddr>>>;
+
+fn client_addr(c: Client) -> Option<ClientAddr> {
+    c.map(|axum::Extension(ConnectInfo(addr))| addr)
+}
 
 /// The API's routes.
 pub fn router(state: Arc<ApiState>) -> Router {
@@ -93,11 +104,11 @@ fn authorize(
 
 async fn submit(
     State(state): State<Arc<ApiState>>,
-    client: Option<axum::Extension<ClientAddr>>,
+    client: Client,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let account = match authorize(&state, &headers, client.map(|c| c.0), Scope::Send) {
+    let account = match authorize(&state, &headers, client_addr(client), Scope::Send) {
         Ok(a) => a,
         Err(r) => return *r,
     };
@@ -174,11 +185,11 @@ async fn submit(
 
 async fn status(
     State(state): State<Arc<ApiState>>,
-    client: Option<axum::Extension<ClientAddr>>,
+    client: Client,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let account = match authorize(&state, &headers, client.map(|c| c.0), Scope::Read) {
+    let account = match authorize(&state, &headers, client_addr(client), Scope::Read) {
         Ok(a) => a,
         Err(r) => return *r,
     };
