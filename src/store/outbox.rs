@@ -21,6 +21,9 @@ const DUE: TableDefinition<&[u8], ()> = TableDefinition::new("due");
 /// "account\0client_ref" → (id, accepted_at_ms).
 const CLIENT_REFS: TableDefinition<&str, (u128, u64)> = TableDefinition::new("client_refs");
 
+/// Page cache of the database: memory stays bounded however many messages wait.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// How long a `client_ref` makes resubmissions return the first answer.
 pub const CLIENT_REF_TTL_MS: u64 = 24 * 3600 * 1000;
 
@@ -88,10 +91,16 @@ fn decode(bytes: &[u8]) -> Result<Message, StoreError> {
 impl Outbox {
     /// Opens (or creates) the store at `path` and starts its writer.
     pub fn open(path: &Path, limits: CommitLimits) -> Result<Outbox, StoreError> {
-        let db =
-            Arc::new(Database::create(path).map_err(|e| {
-                StoreError::Database(format!("cannot open {}: {e}", path.display()))
-            })?);
+        // redb caches up to 1 GiB of pages by default, which would make memory grow with the
+        // queue; the outbox is read a page at a time, so a small cache serves it.
+        let db = Arc::new(
+            Database::builder()
+                .set_cache_size(CACHE_BYTES)
+                .create(path)
+                .map_err(|e| {
+                    StoreError::Database(format!("cannot open {}: {e}", path.display()))
+                })?,
+        );
         // Create the tables up front so readers never meet a missing one.
         let txn = db.begin_write().map_err(StoreError::db)?;
         txn.open_table(MESSAGES).map_err(StoreError::db)?;
