@@ -85,35 +85,60 @@ fn start_sim(dir: &Path) -> (Proc, u16) {
 }
 
 fn write_config(dir: &Path, sim_port: u16) -> PathBuf {
+    write_config_with(dir, &[("sim", sim_port)], 1_000_000)
+}
+
+/// A config whose `+` route lists `carriers` (name, port) in failover order.
+fn write_config_with(dir: &Path, carriers: &[(&str, u16)], max_outbox: u64) -> PathBuf {
     let path = dir.join("smppd.toml");
-    let text = format!(
+    let mut text = format!(
         r#"
 [api]
 socket = "api.sock"
 [store]
 path = "data"
-[[carriers]]
-name = "sim"
-host = "127.0.0.1"
-port = {sim_port}
-system_id = "smppd"
-password = "secret"
-binds = {{ transceiver = 2 }}
-max_tps = 100000
-reconnect = {{ min = "50ms", max = "500ms" }}
+max_outbox = {max_outbox}
 [[routes]]
 prefix = "+"
-carriers = ["sim"]
+carriers = [{}]
 [[accounts]]
 id = "acme"
 default_sender = "ACME"
 webhook = {{ url = "http://127.0.0.1:9/hook", secret = "s" }}
 tokens = [{{ sha256 = "{}", scopes = ["send", "read"] }}]
 "#,
+        carriers
+            .iter()
+            .map(|(n, _)| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
         hex::encode(Sha256::digest(TOKEN.as_bytes()))
     );
+    for (name, port) in carriers {
+        text.push_str(&format!(
+            r#"
+[[carriers]]
+name = "{name}"
+host = "127.0.0.1"
+port = {port}
+system_id = "smppd"
+password = "secret"
+binds = {{ transceiver = 2 }}
+max_tps = 100000
+reconnect = {{ min = "50ms", max = "500ms" }}
+"#
+        ));
+    }
     std::fs::write(&path, text).unwrap();
     path
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn start_serve(config: &Path) -> Proc {
@@ -122,7 +147,7 @@ fn start_serve(config: &Path) -> Proc {
         Command::new(BIN)
             .args(["serve", "--config"])
             .arg(config)
-            .env("SMPPD_LOG", "warn")
+            .env("SMPPD_LOG", "error")
             .spawn()
             .unwrap(),
     );
@@ -306,4 +331,166 @@ fn a_crash_under_load_loses_nothing_that_was_accepted() {
     // dispatcher's concurrency bounds. They are sent again rather than lost.
     let duplicates = lines - seen.len();
     assert!(duplicates <= 4096, "{duplicates} duplicates");
+}
+
+#[test]
+fn batches_idempotency_and_the_bound_through_the_socket() {
+    let d = dir("api");
+    // The carrier is down: everything accepted stays queued, so the bound is reached.
+    let config = write_config_with(&d, &[("down", free_port())], 4);
+    let mut serve = start_serve(&config);
+    let socket = d.join("api.sock");
+
+    let (status, v) = http(
+        &socket,
+        "POST",
+        "/v1/messages",
+        r#"{"messages": [
+        {"to": "+34600111222", "text": "good", "client_ref": "ref-1"},
+        {"to": "600111222", "text": "national form"},
+        {"to": "+34600111223", "text": ""}]}"#,
+    )
+    .unwrap();
+    assert_eq!(status, 207, "{v}");
+    let r = v["results"].as_array().unwrap();
+    assert_eq!(r[0]["status"], "accepted");
+    assert_eq!(r[1]["error"]["code"], "invalid_number");
+    assert_eq!(r[2]["error"]["code"], "empty_text");
+    assert_eq!(
+        r[2]["error"]["message"],
+        "messages[2].text: the text is empty"
+    );
+
+    // The same client_ref again: the first answer, nothing stored twice.
+    let (status, again) = http(
+        &socket,
+        "POST",
+        "/v1/messages",
+        r#"{"to": "+34600111222", "text": "good", "client_ref": "ref-1"}"#,
+    )
+    .unwrap();
+    assert_eq!(status, 202);
+    assert_eq!(again["id"], r[0]["id"]);
+
+    // Fill the outbox to its bound of 4; the next is refused and nothing is stored.
+    let body = r#"{"messages": [{"to": "+34600000001", "text": "a"}, {"to": "+34600000002", "text": "b"}, {"to": "+34600000003", "text": "c"}, {"to": "+34600000004", "text": "d"}]}"#;
+    let (status, v) = http(&socket, "POST", "/v1/messages", body).unwrap();
+    assert_eq!(status, 207);
+    let codes: Vec<String> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            x["status"].as_str().map_or_else(
+                || x["error"]["code"].as_str().unwrap().to_owned(),
+                str::to_owned,
+            )
+        })
+        .collect();
+    assert_eq!(codes, ["accepted", "accepted", "accepted", "overloaded"]);
+    let (status, v) = http(
+        &socket,
+        "POST",
+        "/v1/messages",
+        r#"{"to": "+34600000005", "text": "e"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (503, Some("overloaded"))
+    );
+    signal(&serve, "-TERM");
+    assert_eq!(wait_exit(&mut serve), Some(0));
+}
+
+#[test]
+fn failover_and_a_carrier_that_comes_up_later() {
+    let d = dir("failover");
+    let (mut sim, port) = start_sim(&d);
+    // The first carrier of the route is dead: everything goes to the second.
+    let config = write_config_with(&d, &[("dead", free_port()), ("sim", port)], 1_000_000);
+    let mut serve = start_serve(&config);
+    let socket = d.join("api.sock");
+    let (status, v) = http(
+        &socket,
+        "POST",
+        "/v1/messages",
+        r#"{"to": "+34600111222", "text": "via the second"}"#,
+    )
+    .unwrap();
+    assert_eq!(status, 202, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    let mut m = serde_json::Value::Null;
+    for _ in 0..600 {
+        m = http(&socket, "GET", &format!("/v1/messages/{id}"), "")
+            .unwrap()
+            .1;
+        if m["status"] == "submitted" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(m["status"], "submitted", "{m}");
+    assert_eq!(m["segments"][0]["carrier"], "sim");
+    signal(&serve, "-TERM");
+    assert_eq!(wait_exit(&mut serve), Some(0));
+    signal(&sim, "-TERM");
+    wait_exit(&mut sim);
+
+    // A carrier that is down: messages wait, then go once it is up.
+    let d = dir("down-up");
+    let port = free_port();
+    let config = write_config_with(&d, &[("later", port)], 1_000_000);
+    let mut serve = start_serve(&config);
+    let socket = d.join("api.sock");
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let (status, v) = http(
+            &socket,
+            "POST",
+            "/v1/messages",
+            &format!(r#"{{"to": "+3460011122{i}", "text": "wait for it"}}"#),
+        )
+        .unwrap();
+        assert_eq!(status, 202);
+        ids.push(v["id"].as_str().unwrap().to_owned());
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        http(&socket, "GET", &format!("/v1/messages/{}", ids[0]), "")
+            .unwrap()
+            .1["status"],
+        "queued"
+    );
+    let mut sim = Proc(
+        Command::new(BIN)
+            .args([
+                "sim",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--dlr-delay",
+                "1h",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    for id in &ids {
+        let mut status = serde_json::Value::Null;
+        for _ in 0..600 {
+            status = http(&socket, "GET", &format!("/v1/messages/{id}"), "")
+                .unwrap()
+                .1["status"]
+                .clone();
+            if status == "submitted" {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(status, "submitted", "{id}");
+    }
+    signal(&serve, "-TERM");
+    assert_eq!(wait_exit(&mut serve), Some(0));
+    signal(&sim, "-TERM");
+    wait_exit(&mut sim);
 }
