@@ -1,61 +1,45 @@
 //! The submission API through its router (in process): status codes, JSON bodies, auth,
 //! per-item batch results, body limits, Retry-After, and status queries scoped to the account.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use sha2::{Digest, Sha256};
+use common::cfg;
 use smppd::api::{ApiState, router};
-use smppd::config::Config;
 use smppd::ingest::{Acceptor, TokenBook};
 use smppd::store::{CommitLimits, Outbox};
 use tower::ServiceExt;
 
-fn sha(t: &str) -> String {
-    hex::encode(Sha256::digest(t.as_bytes()))
-}
-
 fn app(name: &str, max_outbox: u64) -> axum::Router {
-    let text = format!(
-        r#"
-[api]
-socket = "s.sock"
-max_body_bytes = 4096
-[store]
-path = "data"
-max_outbox = {max_outbox}
-[[carriers]]
-name = "spain"
-host = "127.0.0.1"
-port = 2775
-system_id = "x"
-password = "p"
-binds = {{ transceiver = 1 }}
-max_tps = 10
-[[routes]]
-prefix = "+34"
-carriers = ["spain"]
-[[accounts]]
-id = "acme"
-default_sender = "ACME"
-webhook = {{ url = "http://127.0.0.1:1/h", secret = "s" }}
-tokens = [{{ sha256 = "{acme}", scopes = ["send", "read"] }}, {{ sha256 = "{reader}", scopes = ["read"] }}]
-[[accounts]]
-id = "other"
-default_sender = "OTHER"
-webhook = {{ url = "http://127.0.0.1:1/h", secret = "s" }}
-tokens = [{{ sha256 = "{other}", scopes = ["send", "read"] }}]
-"#,
-        acme = sha("acme-token"),
-        reader = sha("reader-token"),
-        other = sha("other-token"),
-    );
-    let config = Arc::new(
-        Config::from_str(&text, Path::new("t.toml"), Path::new("/"), &|_| None)
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
+    let text = [
+        cfg::service(
+            "max_body_bytes = 4096",
+            &format!("max_outbox = {max_outbox}"),
+        ),
+        cfg::carrier("spain", 2775, 1),
+        cfg::route("+34", &["spain"]),
+        cfg::account(
+            "acme",
+            Some("ACME"),
+            &[
+                ("acme-token", "\"send\", \"read\""),
+                ("reader-token", "\"read\""),
+            ],
+            "",
+        ),
+        cfg::account(
+            "other",
+            Some("OTHER"),
+            &[("other-token", "\"send\", \"read\"")],
+            "",
+        ),
+    ]
+    .concat();
+    let config = cfg::load(&text, Path::new("/"));
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("api");
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(format!("{name}-{}.redb", std::process::id()));

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::cfg;
 use smppd::carrier::Carrier;
-use smppd::config::Config;
 use smppd::dispatch::Dispatcher;
 use smppd::ingest::{Acceptor, Submission, parse_submission};
 use smppd::message::{MessageId, SegmentStatus, Status};
@@ -48,45 +48,15 @@ struct Daemon {
 
 /// A daemon's insides: carriers `first` and `second` (in that failover order for `+34`).
 async fn daemon(name: &str, first_port: u16, second_port: u16) -> Daemon {
-    let text = format!(
-        r#"
-[api]
-socket = "s.sock"
-[store]
-path = "data"
-[[carriers]]
-name = "first"
-host = "127.0.0.1"
-port = {first_port}
-system_id = "smppd"
-password = "secret"
-binds = {{ transceiver = 1 }}
-max_tps = 10000
-reconnect = {{ min = "50ms", max = "200ms" }}
-[[carriers]]
-name = "second"
-host = "127.0.0.1"
-port = {second_port}
-system_id = "smppd"
-password = "secret"
-binds = {{ transceiver = 1 }}
-max_tps = 10000
-reconnect = {{ min = "50ms", max = "200ms" }}
-[[routes]]
-prefix = "+34"
-carriers = ["first", "second"]
-[[accounts]]
-id = "acme"
-default_sender = "ACME"
-webhook = {{ url = "http://127.0.0.1:1/h", secret = "s" }}
-tokens = [{{ sha256 = "{}", scopes = ["send"] }}]
-"#,
-        "ab".repeat(32)
-    );
-    let config = Arc::new(
-        Config::from_str(&text, Path::new("t.toml"), Path::new("/"), &|_| None)
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
+    let text = [
+        cfg::service("", ""),
+        cfg::carrier("first", first_port, 1),
+        cfg::carrier("second", second_port, 1),
+        cfg::route("+34", &["first", "second"]),
+        cfg::account("acme", Some("ACME"), &[("acme-token", "\"send\"")], ""),
+    ]
+    .concat();
+    let config = cfg::load(&text, Path::new("/"));
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dispatch");
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(format!("{name}-{}.redb", std::process::id()));

@@ -1,52 +1,32 @@
 //! From an authorised submission to stored messages and API answers: routing, cost per
 //! carrier, senders, validity, held messages, idempotent `client_ref`, and the outbox bound.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use common::cfg;
 use smppd::config::Config;
 use smppd::ingest::{Acceptor, Answer, ApiError, Refusal, Submission, parse_submission};
 use smppd::message::{Kind, Status};
 use smppd::store::{CommitLimits, Outbox};
 
 fn config(max_outbox: u64) -> Arc<Config> {
-    let text = format!(
-        r#"
-[api]
-socket = "s.sock"
-[store]
-path = "data"
-max_outbox = {max_outbox}
-[[carriers]]
-name = "spain"
-host = "127.0.0.1"
-port = 2775
-system_id = "x"
-password = "p"
-binds = {{ transceiver = 1 }}
-max_tps = 10
-[[routes]]
-prefix = "+34"
-carriers = ["spain"]
-[[accounts]]
-id = "acme"
-default_sender = "ACME"
-webhook = {{ url = "http://127.0.0.1:1/h", secret = "s" }}
-tokens = [{{ sha256 = "{a}", scopes = ["send"] }}]
-[[accounts]]
-id = "plain"
-webhook = {{ url = "http://127.0.0.1:1/h", secret = "s" }}
-tokens = [{{ sha256 = "{b}", scopes = ["send"] }}]
-[accounts.policy]
-unicode = false
-"#,
-        a = "aa".repeat(32),
-        b = "bb".repeat(32),
-    );
-    Arc::new(
-        Config::from_str(&text, Path::new("t.toml"), Path::new("/"), &|_| None)
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
+    let text = [
+        cfg::service("", &format!("max_outbox = {max_outbox}")),
+        cfg::carrier("spain", 2775, 1),
+        cfg::route("+34", &["spain"]),
+        cfg::account("acme", Some("ACME"), &[("acme-token", "\"send\"")], ""),
+        cfg::account(
+            "plain",
+            None,
+            &[("plain-token", "\"send\"")],
+            "unicode = false",
+        ),
+    ]
+    .concat();
+    cfg::load(&text, Path::new("/"))
 }
 
 fn outbox(name: &str) -> Outbox {

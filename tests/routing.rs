@@ -1,27 +1,20 @@
 //! Longest-prefix routing over E.164 digits, compiled from the configured routes.
 
+mod common;
+
 use std::path::Path;
 
-use smppd::config::Config;
+use common::cfg;
 use smppd::routing::RouteTable;
 
 fn table(routes: &str) -> RouteTable {
-    let mut text = format!(
-        "[api]\nsocket = \"s.sock\"\n[store]\npath = \"data\"\n\
-         [[accounts]]\nid = \"acme\"\nwebhook = {{ url = \"http://127.0.0.1:1/h\", secret = \"s\" }}\n\
-         tokens = [{{ sha256 = \"{}\", scopes = [\"send\"] }}]\n",
-        "ab".repeat(32)
-    );
+    let mut text = cfg::service("", "");
     for name in ["a", "b", "c", "d", "fallback"] {
-        text.push_str(&format!(
-            "[[carriers]]\nname = \"{name}\"\nhost = \"127.0.0.1\"\nport = 2775\nsystem_id = \"x\"\n\
-             password = \"p\"\nbinds = {{ transceiver = 1 }}\nmax_tps = 10\n"
-        ));
+        text.push_str(&cfg::carrier(name, 2775, 1));
     }
+    text.push_str(&cfg::account("acme", None, &[("t", "\"send\"")], ""));
     text.push_str(routes);
-    let cfg = Config::from_str(&text, Path::new("t.toml"), Path::new("/"), &|_| None)
-        .unwrap_or_else(|e| panic!("{e}"));
-    RouteTable::new(&cfg.routes)
+    RouteTable::new(&cfg::load(&text, Path::new("/")).routes)
 }
 
 fn route(t: &RouteTable, digits: &str) -> Option<String> {

@@ -2,6 +2,8 @@
 //! over TCP. A message goes in over HTTP and reaches the SMSC; a SIGTERM stops cleanly; and a
 //! SIGKILL under load loses nothing that was answered 202.
 
+mod common;
+
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
@@ -11,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
+use common::cfg;
 
 const BIN: &str = env!("CARGO_BIN_EXE_smppd");
 const TOKEN: &str = "black-box-token";
@@ -90,45 +92,19 @@ fn write_config(dir: &Path, sim_port: u16) -> PathBuf {
 
 /// A config whose `+` route lists `carriers` (name, port) in failover order.
 fn write_config_with(dir: &Path, carriers: &[(&str, u16)], max_outbox: u64) -> PathBuf {
-    let path = dir.join("smppd.toml");
-    let mut text = format!(
-        r#"
-[api]
-socket = "api.sock"
-[store]
-path = "data"
-max_outbox = {max_outbox}
-[[routes]]
-prefix = "+"
-carriers = [{}]
-[[accounts]]
-id = "acme"
-default_sender = "ACME"
-webhook = {{ url = "http://127.0.0.1:9/hook", secret = "s" }}
-tokens = [{{ sha256 = "{}", scopes = ["send", "read"] }}]
-"#,
-        carriers
-            .iter()
-            .map(|(n, _)| format!("\"{n}\""))
-            .collect::<Vec<_>>()
-            .join(", "),
-        hex::encode(Sha256::digest(TOKEN.as_bytes()))
-    );
+    let names: Vec<&str> = carriers.iter().map(|(n, _)| *n).collect();
+    let mut text = cfg::service("", &format!("max_outbox = {max_outbox}"));
     for (name, port) in carriers {
-        text.push_str(&format!(
-            r#"
-[[carriers]]
-name = "{name}"
-host = "127.0.0.1"
-port = {port}
-system_id = "smppd"
-password = "secret"
-binds = {{ transceiver = 2 }}
-max_tps = 100000
-reconnect = {{ min = "50ms", max = "500ms" }}
-"#
-        ));
+        text.push_str(&cfg::carrier(name, *port, 2));
     }
+    text.push_str(&cfg::route("+", &names));
+    text.push_str(&cfg::account(
+        "acme",
+        Some("ACME"),
+        &[(TOKEN, "\"send\", \"read\"")],
+        "",
+    ));
+    let path = dir.join("smppd.toml");
     std::fs::write(&path, text).unwrap();
     path
 }

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests that run binds over real TCP.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod cfg;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
