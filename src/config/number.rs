@@ -111,6 +111,15 @@ impl Sender {
             Sender::Alphanumeric(s) | Sender::ShortCode(s) | Sender::E164(s) => s,
         }
     }
+
+    /// source_addr_ton, source_addr_npi and source_addr for submit_sm.
+    pub fn address(&self) -> (u8, u8, &str) {
+        match self {
+            Sender::Alphanumeric(s) => (5, 0, s),
+            Sender::ShortCode(s) => (3, 0, s),
+            Sender::E164(n) => (1, 1, n.trim_start_matches('+')),
+        }
+    }
 }
 
 /// Reads a number inbound messages are addressed to: a short code or an E.164 number.

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::refusal::Refusal;
 use super::request::{Kind, SubmitRequest};
-use crate::config::{self, Config};
+use crate::config::Config;
 use crate::message::{Message, MessageId, Segment, Status};
 use crate::routing::RouteTable;
 use crate::store::{Accepted, MessageStore, StoreError};
@@ -54,14 +54,6 @@ fn encoding_name(e: Encoding) -> &'static str {
         Encoding::Ucs2 => "ucs2",
         Encoding::Latin1 => "latin1",
         Encoding::Binary => "binary",
-    }
-}
-
-fn sender_address(s: &config::Sender) -> (u8, u8, String) {
-    match s {
-        config::Sender::Alphanumeric(a) => (5, 0, a.clone()),
-        config::Sender::ShortCode(c) => (3, 0, c.clone()),
-        config::Sender::E164(n) => (1, 1, n.trim_start_matches('+').to_owned()),
     }
 }
 
@@ -194,13 +186,12 @@ impl Acceptor {
                 field: field("text"),
             });
         }
-        let from = match (&r.from, &account.default_sender) {
-            (Some(s), _) => {
+        let from = match r.from.as_ref().or(account.default_sender.as_ref()) {
+            Some(s) => {
                 let (ton, npi, addr) = s.address();
                 (ton, npi, addr.to_owned())
             }
-            (None, Some(d)) => sender_address(d),
-            (None, None) => {
+            None => {
                 return Err(Refusal::InvalidSender {
                     field: field("from"),
                     reason: "required: the account has no default sender".into(),

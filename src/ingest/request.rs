@@ -9,6 +9,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::refusal::Refusal;
+pub use crate::config::Sender;
 use crate::text::EncodingChoice;
 
 /// Longest text accepted before encoding (a carrier's segment limit is checked later).
@@ -70,58 +71,6 @@ impl E164 {
     /// The digits after the `+` (what goes in destination_addr with TON 1, NPI 1).
     pub fn digits(&self) -> &str {
         &self.0[1..]
-    }
-}
-
-/// Who the message comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Sender {
-    /// A name such as `ACME`: up to 11 GSM characters, at least one not a digit.
-    Alphanumeric(String),
-    /// A short code: 3 to 8 digits.
-    ShortCode(String),
-    /// A full number.
-    International(E164),
-}
-
-impl Sender {
-    /// Checks `text`; the error says what is wrong with it.
-    pub fn parse(text: &str) -> Result<Sender, String> {
-        if text.starts_with('+') {
-            return E164::parse(text).map(Sender::International);
-        }
-        if text.is_empty() {
-            return Err("the sender is empty".into());
-        }
-        if text.chars().all(|c| c.is_ascii_digit()) {
-            return if (3..=8).contains(&text.len()) {
-                Ok(Sender::ShortCode(text.to_owned()))
-            } else {
-                Err(format!(
-                    "{text:?}: a numeric sender is a short code of 3 to 8 digits or an E.164 \
-                     number starting with +"
-                ))
-            };
-        }
-        let chars = text.chars().count();
-        if chars > 11 {
-            return Err(format!(
-                "{text:?} has {chars} characters; an alphanumeric sender has at most 11"
-            ));
-        }
-        if let Err(e) = crate::text::encode_gsm7(text, crate::text::ShiftTables::default()) {
-            return Err(format!("{text:?}: {e}"));
-        }
-        Ok(Sender::Alphanumeric(text.to_owned()))
-    }
-
-    /// source_addr_ton, source_addr_npi and source_addr for submit_sm.
-    pub fn address(&self) -> (u8, u8, &str) {
-        match self {
-            Sender::Alphanumeric(s) => (5, 0, s),
-            Sender::ShortCode(s) => (3, 0, s),
-            Sender::International(n) => (1, 1, n.digits()),
-        }
     }
 }
 
