@@ -99,7 +99,7 @@ fn start_daemon(
     std::fs::create_dir_all(&dir).unwrap();
     let cfg = config(&dir, sim_port);
     let socket = cfg.api.socket.clone();
-    rt.spawn(smppd::app::run(cfg, stop.clone()));
+    rt.spawn(smppd::app::run(cfg, dir.join("bench.toml"), stop.clone()));
     rt.block_on(async {
         let deadline = Instant::now() + Duration::from_secs(20);
         while UnixStream::connect(&socket).await.is_err() {

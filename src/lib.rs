@@ -19,6 +19,7 @@ pub mod ingest;
 pub mod inspect;
 pub mod message;
 pub mod pdu;
+pub mod policy;
 pub mod routing;
 pub mod session;
 pub mod sim;

@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::cfg;
 use smppd::api::{ApiState, router};
-use smppd::ingest::{Acceptor, TokenBook};
+use smppd::ingest::Acceptor;
 use smppd::store::{CommitLimits, Outbox};
 use tower::ServiceExt;
 
@@ -45,13 +45,10 @@ fn app(name: &str, max_outbox: u64) -> axum::Router {
     let p = dir.join(format!("{name}-{}.redb", std::process::id()));
     let _ = std::fs::remove_file(&p);
     let outbox = Outbox::open(&p, CommitLimits::default()).unwrap();
-    router(Arc::new(ApiState {
-        tokens: TokenBook::from_config(&config),
-        acceptor: Acceptor::new(config.clone(), Arc::new(outbox.clone())),
-        outbox: Arc::new(outbox),
-        max_batch: config.api.max_batch,
-        max_body_bytes: config.api.max_body_bytes,
-    }))
+    router(Arc::new(ApiState::new(
+        Acceptor::new(config.clone(), Arc::new(outbox.clone())),
+        Arc::new(outbox),
+    )))
 }
 
 async fn call(

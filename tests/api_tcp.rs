@@ -71,7 +71,7 @@ tokens = [
         Config::from_str(&text, &dir.join("t.toml"), dir, &|_| None)
             .unwrap_or_else(|e| panic!("{e}")),
     );
-    tokio::spawn(smppd::app::run(cfg, stop.clone()));
+    tokio::spawn(smppd::app::run(cfg, dir.join("t.toml"), stop.clone()));
     for _ in 0..400 {
         if TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
             return port;

@@ -218,12 +218,12 @@ binds = { receiver = 1 }
 max_tps = 10
 
 [[routes]]
-country = "GB"
+country = "ES"
 carriers = ["c1", "ghost"]
 weights = [1]
 
 [[routes]]
-prefix = "+44"
+prefix = "+34"
 carriers = ["c1"]
 
 [[accounts]]
@@ -312,9 +312,9 @@ quiet_hours = { from = "22:00", to = "08:00", zone = "Mars/Olympus_Mons" }
             "one weight per carrier (2), not 1",
         ),
         (
-            line_of(text, "prefix = \"+44\""),
+            line_of(text, "prefix = \"+34\""),
             "routes[1].prefix",
-            "+44 is already routed by routes[0]",
+            "+34 is already routed by routes[0]",
         ),
         (
             line_of(text, "ACME Bank"),
@@ -599,15 +599,20 @@ fn country_routes_use_the_calling_code() {
     assert_eq!(gb.prefix.as_str(), "+44");
     assert_eq!(gb.country, Country::from_alpha2("GB"));
 
-    // Shared codes route the whole code, so US and CA collide on +1.
+    // Countries that share a calling code are told apart by numbering-plan data, so US and
+    // CA are two routes; the same country twice is still one too many.
     let both = minimal(
         "[[routes]]\ncountry = \"US\"\ncarriers = [\"c1\"]\n[[routes]]\ncountry = \"CA\"\ncarriers = [\"c1\"]\n",
     );
+    assert_eq!(load(&both).unwrap().routes.len(), 3);
+    let twice = minimal(
+        "[[routes]]\ncountry = \"US\"\ncarriers = [\"c1\"]\n[[routes]]\ncountry = \"US\"\ncarriers = [\"c1\"]\n",
+    );
     assert_eq!(
-        only_problem(&both),
+        only_problem(&twice),
         (
             "routes[2].country".to_string(),
-            "prefix +1 is already routed by routes[1]".to_string()
+            "country US is already routed by routes[1]".to_string()
         )
     );
     let (path, reason) = only_problem(&minimal(

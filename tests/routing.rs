@@ -5,6 +5,7 @@ mod common;
 use std::path::Path;
 
 use common::cfg;
+use smppd::policy::CountryResolver;
 use smppd::routing::RouteTable;
 
 fn table(routes: &str) -> RouteTable {
@@ -18,7 +19,15 @@ fn table(routes: &str) -> RouteTable {
 }
 
 fn route(t: &RouteTable, digits: &str) -> Option<String> {
-    t.lookup(digits).map(|r| r.prefix.to_string())
+    let country = CountryResolver::new().country_of(digits);
+    t.lookup_in(digits, country).map(|r| r.prefix.to_string())
+}
+
+/// The first carrier of the route for `digits`, with its country from numbering-plan data.
+fn carrier(t: &RouteTable, digits: &str) -> Option<String> {
+    let country = CountryResolver::new().country_of(digits);
+    t.lookup_in(digits, country)
+        .map(|r| r.carriers[0].to_string())
 }
 
 #[test]
@@ -60,14 +69,63 @@ carriers = ["b"]
         "the rest of +1 falls back"
     );
     assert_eq!(
-        route(&t, "447911123456").as_deref(),
-        Some("+44"),
-        "country = GB is +44"
+        carrier(&t, "447400123456").as_deref(),
+        Some("b"),
+        "country = GB takes British numbers"
+    );
+    assert_eq!(
+        carrier(&t, "447911123456").as_deref(),
+        Some("fallback"),
+        "a Guernsey number in +44 is not British"
     );
     assert_eq!(route(&t, "").as_deref(), Some("+"));
     let entry = t.lookup("34600111222").unwrap();
     let names: Vec<&str> = entry.carriers.iter().map(|c| &**c).collect();
     assert_eq!(names, ["c", "a"], "failover order as configured");
+}
+
+#[test]
+fn countries_sharing_a_calling_code_are_told_apart_and_longer_prefixes_still_win() {
+    let t = table(
+        r#"
+[[routes]]
+prefix = "+"
+carriers = ["fallback"]
+[[routes]]
+prefix = "+1"
+carriers = ["a"]
+[[routes]]
+country = "BS"
+carriers = ["b"]
+[[routes]]
+country = "CA"
+carriers = ["c"]
+[[routes]]
+prefix = "+1416"
+carriers = ["d"]
+[[routes]]
+country = "ES"
+carriers = ["b"]
+"#,
+    );
+    assert_eq!(carrier(&t, "12423456789").as_deref(), Some("b"), "Bahamas");
+    assert_eq!(carrier(&t, "15145550123").as_deref(), Some("c"), "Montreal");
+    assert_eq!(
+        carrier(&t, "14165550123").as_deref(),
+        Some("d"),
+        "Toronto: +1416 is longer than the country's +1"
+    );
+    assert_eq!(
+        carrier(&t, "12125550123").as_deref(),
+        Some("a"),
+        "New York: +1"
+    );
+    assert_eq!(
+        carrier(&t, "34600111222").as_deref(),
+        Some("b"),
+        "ES is +34"
+    );
+    assert_eq!(carrier(&t, "4915112345678").as_deref(), Some("fallback"));
 }
 
 #[test]

@@ -23,19 +23,60 @@ use crate::ingest::{Acceptor, ApiError, Refusal, Submission, TokenBook, parse_su
 use crate::message::{Message, MessageId};
 use crate::store::MessageStore;
 
-/// What the handlers share.
+/// What a config reload swaps at once: tokens, and the acceptor with its accounts,
+/// policies and routes. A request sees one generation from start to end.
 #[derive(Debug)]
-pub struct ApiState {
+pub struct Live {
     /// Configured tokens.
     pub tokens: TokenBook,
     /// The accept pipeline.
     pub acceptor: Acceptor,
+}
+
+/// A boxed future for [`Admin`].
+pub type AdminFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// Operations behind the admin calls, provided by the daemon.
+pub trait Admin: Send + Sync + std::fmt::Debug {
+    /// Re-reads and applies the config: a summary of what changed, or every error found (the
+    /// running config then stays).
+    fn reload(&self) -> AdminFuture<'_, Result<Value, Vec<String>>>;
+}
+
+/// What the handlers share.
+#[derive(Debug)]
+pub struct ApiState {
+    /// The current generation of tokens, accounts, policies and routes (shared with
+    /// whoever reloads it).
+    pub live: Arc<arc_swap::ArcSwap<Live>>,
     /// For status queries.
     pub outbox: Arc<dyn MessageStore>,
-    /// Most messages per request.
-    pub max_batch: usize,
-    /// Largest request body.
+    /// Largest request body (fixed for the listener's life).
     pub max_body_bytes: usize,
+    /// The admin operations, when the daemon provides them.
+    pub admin: Option<Arc<dyn Admin>>,
+}
+
+impl ApiState {
+    /// State for `acceptor`'s config, with no admin operations.
+    pub fn new(acceptor: Acceptor, outbox: Arc<dyn MessageStore>) -> ApiState {
+        let config = acceptor.config().clone();
+        ApiState {
+            live: Arc::new(arc_swap::ArcSwap::from_pointee(Live {
+                tokens: TokenBook::from_config(&config),
+                acceptor,
+            })),
+            outbox,
+            max_body_bytes: config.api.max_body_bytes,
+            admin: None,
+        }
+    }
+
+    /// With admin operations.
+    pub fn with_admin(mut self, admin: Arc<dyn Admin>) -> ApiState {
+        self.admin = Some(admin);
+        self
+    }
 }
 
 /// The peer address of a TCP client (absent on the Unix socket).
@@ -55,6 +96,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
     Router::new()
         .route("/v1/messages", post(submit))
         .route("/v1/messages/{id}", get(status))
+        .route("/v1/admin/reload", post(reload))
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
@@ -82,7 +124,7 @@ fn internal(e: impl std::fmt::Display) -> Response {
 }
 
 fn authorize(
-    state: &ApiState,
+    live: &Live,
     headers: &HeaderMap,
     client: Option<ClientAddr>,
     scope: Scope,
@@ -90,8 +132,7 @@ fn authorize(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    state
-        .tokens
+    live.tokens
         .authorize(
             authorization,
             client.map(|c| c.0),
@@ -108,7 +149,8 @@ async fn submit(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let account = match authorize(&state, &headers, client_addr(client), Scope::Send) {
+    let live = state.live.load_full();
+    let account = match authorize(&live, &headers, client_addr(client), Scope::Send) {
         Ok(a) => a,
         Err(r) => return *r,
     };
@@ -121,7 +163,8 @@ async fn submit(
             )));
         }
     };
-    let submission = match parse_submission(&body, state.max_batch) {
+    let max = live.acceptor.max_per_request(&account);
+    let submission = match parse_submission(&body, max) {
         Ok(s) => s,
         Err(r) => return refusal(&r),
     };
@@ -149,7 +192,7 @@ async fn submit(
     }
     let positions: Vec<usize> = valid.iter().map(|(i, _, _)| *i).collect();
     let requests = valid.into_iter().map(|(_, p, m)| (p, m)).collect();
-    let answers = match state
+    let answers = match live
         .acceptor
         .accept(&account, requests, jiff::Timestamp::now())
         .await
@@ -189,7 +232,12 @@ async fn status(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let account = match authorize(&state, &headers, client_addr(client), Scope::Read) {
+    let account = match authorize(
+        &state.live.load(),
+        &headers,
+        client_addr(client),
+        Scope::Read,
+    ) {
         Ok(a) => a,
         Err(r) => return *r,
     };
@@ -203,6 +251,36 @@ async fn status(
         }
         Ok(_) => refusal(&Refusal::NotFound),
         Err(e) => internal(e),
+    }
+}
+
+async fn reload(
+    State(state): State<Arc<ApiState>>,
+    client: Client,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = authorize(
+        &state.live.load(),
+        &headers,
+        client_addr(client),
+        Scope::Admin,
+    ) {
+        return *r;
+    }
+    let Some(admin) = &state.admin else {
+        return internal("reload is not available in this process");
+    };
+    match admin.reload().await {
+        Ok(summary) => (StatusCode::OK, axum::Json(summary)).into_response(),
+        Err(errors) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({"error": {
+                "code": "invalid_config",
+                "message": "the config was not applied; the running config stays",
+                "errors": errors,
+            }})),
+        )
+            .into_response(),
     }
 }
 

@@ -35,6 +35,15 @@ impl Country {
         self.calling_code
     }
 
+    /// Whether other countries are dialled with this one's calling code too (+1, +7, +44, …).
+    pub fn shares_calling_code(&self) -> bool {
+        COUNTRIES
+            .iter()
+            .filter(|c| c.calling_code == self.calling_code)
+            .nth(1)
+            .is_some()
+    }
+
     /// Every country in the table, by alpha-2 code.
     pub fn all() -> impl Iterator<Item = Country> {
         COUNTRIES.iter().copied()

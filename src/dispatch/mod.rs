@@ -39,10 +39,27 @@ struct Route {
     on_timeout: OnTimeout,
 }
 
+fn routes(carriers: Vec<(Arc<Carrier>, &CarrierSettings)>) -> HashMap<String, Route> {
+    carriers
+        .into_iter()
+        .map(|(carrier, s)| {
+            (
+                s.carrier.name.clone(),
+                Route {
+                    carrier,
+                    text: s.text.clone(),
+                    on_timeout: s.on_timeout,
+                },
+            )
+        })
+        .collect()
+}
+
 /// Moves messages from the outbox to the carriers.
 pub struct Dispatcher {
     outbox: Arc<dyn MessageStore>,
-    carriers: HashMap<String, Route>,
+    /// Swapped whole on a reload; a dispatch in progress keeps the map it started with.
+    carriers: arc_swap::ArcSwap<HashMap<String, Route>>,
     wake: Arc<Notify>,
     references: Mutex<ReferenceAllocator>,
     in_flight: Mutex<HashSet<MessageId>>,
@@ -52,7 +69,7 @@ pub struct Dispatcher {
 impl std::fmt::Debug for Dispatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dispatcher")
-            .field("carriers", &self.carriers.keys().collect::<Vec<_>>())
+            .field("carriers", &self.carriers.load().keys().collect::<Vec<_>>())
             .field("available", &self.permits.available_permits())
             .finish()
     }
@@ -80,24 +97,17 @@ impl Dispatcher {
     ) -> Arc<Dispatcher> {
         Arc::new(Dispatcher {
             outbox,
-            carriers: carriers
-                .into_iter()
-                .map(|(carrier, s)| {
-                    (
-                        s.carrier.name.clone(),
-                        Route {
-                            carrier,
-                            text: s.text.clone(),
-                            on_timeout: s.on_timeout,
-                        },
-                    )
-                })
-                .collect(),
+            carriers: arc_swap::ArcSwap::from_pointee(routes(carriers)),
             wake: Arc::new(Notify::new()),
             references: Mutex::new(ReferenceAllocator::new(100_000)),
             in_flight: Mutex::new(HashSet::new()),
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
         })
+    }
+
+    /// Sends through these carriers from now on (a config reload).
+    pub fn set_carriers(&self, carriers: Vec<(Arc<Carrier>, &CarrierSettings)>) {
+        self.carriers.store(Arc::new(routes(carriers)));
     }
 
     /// Notified when new messages are accepted, so they leave without waiting for a tick.
@@ -160,10 +170,11 @@ impl Dispatcher {
 
     /// Whether some carrier of the message's route can take it now.
     fn route_up(&self, message: &Message) -> bool {
+        let carriers = self.carriers.load();
         message
             .route
             .iter()
-            .any(|name| self.carriers.get(name).is_some_and(|r| r.carrier.is_up()))
+            .any(|name| carriers.get(name).is_some_and(|r| r.carrier.is_up()))
     }
 
     /// One attempt at one message, recorded durably whatever happens.
@@ -178,11 +189,12 @@ impl Dispatcher {
             // Nothing left to send (a record written before its status was): settle it.
             next = Some(settle(&mut message, now_ms(), false));
         }
+        let carriers = self.carriers.load_full();
         for name in message.route.clone() {
             if next.is_some() {
                 break;
             }
-            let Some(route) = self.carriers.get(&name) else {
+            let Some(route) = carriers.get(&name) else {
                 continue;
             };
             let Some((pending, parts)) = self.parts_for(&mut message, route) else {

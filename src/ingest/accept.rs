@@ -12,6 +12,7 @@ use super::refusal::Refusal;
 use super::request::{Kind, SubmitRequest};
 use crate::config::Config;
 use crate::message::{Message, MessageId, Segment, Status};
+use crate::policy::{Charge, Draft, PolicyBook, SavedCounters};
 use crate::routing::RouteTable;
 use crate::store::{Accepted, MessageStore, StoreError};
 use crate::text::{Encoding, TextError, preview};
@@ -27,7 +28,7 @@ pub const BULK_VALIDITY: Duration = Duration::from_secs(48 * 3600);
 pub struct Answer {
     /// The message id.
     pub id: String,
-    /// `accepted`, or `held` until `send_at`.
+    /// `accepted`, or `held` until `send_at` or the end of quiet hours.
     pub status: &'static str,
     /// Segments the carrier will bill.
     pub segments: usize,
@@ -44,8 +45,16 @@ pub struct Answer {
 pub struct Acceptor {
     config: Arc<Config>,
     routes: RouteTable,
+    policy: PolicyBook,
     outbox: Arc<dyn MessageStore>,
     waker: Option<Arc<tokio::sync::Notify>>,
+}
+
+/// A message ready to store, with what it was charged and the answer it will get.
+struct Built {
+    message: Message,
+    charge: Charge,
+    answer: Answer,
 }
 
 fn encoding_name(e: Encoding) -> &'static str {
@@ -70,14 +79,54 @@ fn text_refusal(field: &str, e: &TextError) -> Refusal {
 }
 
 impl Acceptor {
-    /// An acceptor for `config`, storing into `outbox`.
+    /// An acceptor for `config`, storing into `outbox`, with fresh policy counters.
     pub fn new(config: Arc<Config>, outbox: Arc<dyn MessageStore>) -> Acceptor {
+        let policy = PolicyBook::new(&config, &SavedCounters::default(), jiff::Timestamp::now());
+        Acceptor::with_policy(config, outbox, policy)
+    }
+
+    /// An acceptor for `config` whose policy counters are `policy` (restored from the store).
+    pub fn with_policy(
+        config: Arc<Config>,
+        outbox: Arc<dyn MessageStore>,
+        policy: PolicyBook,
+    ) -> Acceptor {
         Acceptor {
             routes: RouteTable::new(&config.routes),
             config,
+            policy,
             outbox,
             waker: None,
         }
+    }
+
+    /// The acceptor for a reloaded config: new rules and routes, the same counters for the
+    /// rules that did not change, the same outbox.
+    pub fn reloaded(&self, config: Arc<Config>) -> Acceptor {
+        Acceptor {
+            routes: RouteTable::new(&config.routes),
+            policy: self.policy.reload(&config, jiff::Timestamp::now()),
+            config,
+            outbox: self.outbox.clone(),
+            waker: self.waker.clone(),
+        }
+    }
+
+    /// The config this acceptor follows.
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    /// The policy book (its counters are what metrics report).
+    pub fn policy(&self) -> &PolicyBook {
+        &self.policy
+    }
+
+    /// Most messages one request of `account` may carry.
+    pub fn max_per_request(&self, account: &str) -> usize {
+        self.policy
+            .account(account)
+            .map_or(self.config.api.max_batch, |a| a.policy.max_per_request)
     }
 
     /// Wakes `waker` (the dispatcher) whenever new messages are stored, so they leave at once.
@@ -99,10 +148,17 @@ impl Acceptor {
         let mut results: Vec<Result<Answer, Refusal>> = Vec::with_capacity(requests.len());
         let mut stored = Vec::new();
         for (prefix, request) in requests {
-            match self.build(account, &prefix, request, now_ms) {
-                Ok((message, answer)) => {
-                    stored.push((results.len(), message));
-                    results.push(Ok(answer));
+            // A repeat of a client_ref gets its first answer again and is charged nothing.
+            if let Some(r) = &request.client_ref
+                && let Some(id) = self.outbox.client_ref(account, r, now_ms)?
+            {
+                results.push(Ok(self.first_answer(id)?));
+                continue;
+            }
+            match self.build(account, &prefix, request, now) {
+                Ok(built) => {
+                    results.push(Ok(built.answer));
+                    stored.push((results.len() - 1, built.message, built.charge));
                 }
                 Err(refusal) => results.push(Err(refusal)),
             }
@@ -110,24 +166,46 @@ impl Acceptor {
         if stored.is_empty() {
             return Ok(results);
         }
-        let positions: Vec<usize> = stored.iter().map(|(i, _)| *i).collect();
-        let messages: Vec<Message> = stored.into_iter().map(|(_, m)| m).collect();
-        let outcomes = self
+        let charged: Vec<(usize, MessageId, Charge)> =
+            stored.iter().map(|(i, m, c)| (*i, m.id, *c)).collect();
+        let admissions = stored.into_iter().map(|(_, m, c)| (m, c)).collect();
+        let outcomes = match self
             .outbox
-            .accept(messages, self.config.store.max_outbox)
-            .await?;
+            .accept(admissions, self.config.store.max_outbox)
+            .await
+        {
+            Ok(o) => o,
+            Err(e) => {
+                for (_, id, charge) in &charged {
+                    self.give_back(account, *id, charge);
+                }
+                return Err(e);
+            }
+        };
         let mut stored_new = false;
-        for (position, outcome) in positions.into_iter().zip(outcomes) {
+        for ((position, id, charge), outcome) in charged.into_iter().zip(outcomes) {
             match outcome {
                 Accepted::New(_) => stored_new = true,
-                Accepted::Existing(id) => results[position] = Ok(self.first_answer(id)?),
-                Accepted::Overloaded => results[position] = Err(Refusal::Overloaded),
+                Accepted::Existing(first) => {
+                    self.give_back(account, id, &charge);
+                    results[position] = Ok(self.first_answer(first)?);
+                }
+                Accepted::Overloaded => {
+                    self.give_back(account, id, &charge);
+                    results[position] = Err(Refusal::Overloaded);
+                }
             }
         }
         if stored_new && let Some(w) = &self.waker {
             w.notify_one();
         }
         Ok(results)
+    }
+
+    fn give_back(&self, account: &str, id: MessageId, charge: &Charge) {
+        if let Some(rules) = self.policy.account(account) {
+            self.policy.give_back(rules, id, charge);
+        }
     }
 
     /// The answer first given for a `client_ref` repeat, rebuilt from the stored message.
@@ -160,16 +238,20 @@ impl Acceptor {
         account_id: &str,
         prefix: &str,
         r: SubmitRequest,
-        now_ms: u64,
-    ) -> Result<(Message, Answer), Refusal> {
+        now: jiff::Timestamp,
+    ) -> Result<Built, Refusal> {
         let field = |name: &str| format!("{prefix}{name}");
-        let account = self
+        let now_ms = u64::try_from(now.as_millisecond()).unwrap_or(0);
+        let (account, rules) = self
             .config
             .account(account_id)
+            .zip(self.policy.account(account_id))
             .ok_or(Refusal::Unauthorized("unknown account"))?;
+        let digits = r.to.digits();
+        let country = self.policy.countries().country_of(digits);
         let route = self
             .routes
-            .lookup(r.to.digits())
+            .lookup_in(digits, country)
             .ok_or_else(|| Refusal::NoRoute { field: field("to") })?;
         let order = route.order(rand::random::<u64>() % route.total_weight());
         let first = order
@@ -181,11 +263,6 @@ impl Acceptor {
             .ok_or_else(|| Refusal::NoRoute { field: field("to") })?;
         let cost = preview(&r.text, r.encoding, &carrier.text)
             .map_err(|e| text_refusal(&field("text"), &e))?;
-        if cost.encoding == Encoding::Ucs2 && !account.policy.unicode {
-            return Err(Refusal::UnicodeNotAllowed {
-                field: field("text"),
-            });
-        }
         let from = match r.from.as_ref().or(account.default_sender.as_ref()) {
             Some(s) => {
                 let (ton, npi, addr) = s.address();
@@ -202,14 +279,24 @@ impl Acceptor {
             Kind::Otp => OTP_VALIDITY,
             Kind::Bulk => account.policy.bulk_validity.unwrap_or(BULK_VALIDITY),
         });
-        let due_ms = r
-            .send_at
-            .map(|t| u64::try_from(t.as_millisecond()).unwrap_or(0))
-            .filter(|&t| t > now_ms)
-            .unwrap_or(now_ms);
-        let held = due_ms > now_ms;
+        let due = r.send_at.filter(|t| *t > now).unwrap_or(now);
         let id = MessageId::generate(now_ms);
+        let draft = Draft {
+            kind: r.kind,
+            to: r.to.as_str(),
+            country,
+            encoding: cost.encoding,
+            segments: u32::try_from(cost.segments).unwrap_or(u32::MAX),
+            due,
+        };
+        let admitted = self
+            .policy
+            .admit(rules, account_id, &draft, &r.text, id, now)
+            .map_err(|d| Refusal::from_denial(&d, prefix))?;
+        let due_ms = u64::try_from(admitted.verdict.due.as_millisecond()).unwrap_or(now_ms);
+        let held = due_ms > now_ms;
         let encoding = encoding_name(cost.encoding);
+        let country_code = country.map(|c| c.alpha2().to_owned());
         let message = Message {
             id,
             account: account.id.clone(),
@@ -221,7 +308,7 @@ impl Acceptor {
             encoding: encoding.to_owned(),
             dlr: r.dlr,
             validity_s: u32::try_from(validity.as_secs()).unwrap_or(u32::MAX),
-            country: None,
+            country: country_code.clone(),
             route: order.iter().map(|c| c.to_string()).collect(),
             status: if held { Status::Held } else { Status::Queued },
             segments: vec![Segment::pending(); cost.segments],
@@ -237,9 +324,13 @@ impl Acceptor {
             status: if held { "held" } else { "accepted" },
             segments: cost.segments,
             encoding,
-            country: None,
+            country: country_code,
             carrier: first.to_string(),
         };
-        Ok((message, answer))
+        Ok(Built {
+            message,
+            charge: admitted.charge,
+            answer,
+        })
     }
 }

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::policy::Denial;
+
 /// A refusal, with what the caller needs to fix it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -62,7 +64,7 @@ pub enum Refusal {
     CountryNotAllowed {
         /// The field.
         field: String,
-        /// ISO 3166 alpha-2 code.
+        /// ISO 3166 alpha-2 code, or a phrase when the number has no known country.
         country: String,
     },
     /// The text needs UCS-2 and the account may not send it.
@@ -104,6 +106,33 @@ pub enum Refusal {
     /// The requested message does not exist for this account.
     #[error("no such message")]
     NotFound,
+}
+
+impl Refusal {
+    /// The refusal for a policy denial; `prefix` names the message in a batch
+    /// (`messages[3].`).
+    pub fn from_denial(d: &Denial, prefix: &str) -> Refusal {
+        match d {
+            Denial::CountryNotAllowed(country) => Refusal::CountryNotAllowed {
+                field: format!("{prefix}to"),
+                country: country.map_or_else(
+                    || "a number of no known country".to_owned(),
+                    |c| c.alpha2().to_owned(),
+                ),
+            },
+            Denial::UnicodeNotAllowed => Refusal::UnicodeNotAllowed {
+                field: format!("{prefix}text"),
+            },
+            Denial::Duplicate(id) => Refusal::Duplicate { id: id.to_string() },
+            Denial::RateLimited { retry_after_s } => Refusal::RateLimited {
+                retry_after_s: *retry_after_s,
+            },
+            Denial::DailyQuotaExceeded { retry_after_s } => Refusal::DailyQuotaExceeded {
+                retry_after_s: *retry_after_s,
+            },
+            Denial::CreditExhausted => Refusal::CreditExhausted,
+        }
+    }
 }
 
 /// A refusal as the API sends it.

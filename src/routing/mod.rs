@@ -1,10 +1,17 @@
 //! Routing: the destination's E.164 digits → the route whose prefix is the longest match
 //! (`+` alone is the default route). The configured routes are compiled into a digit trie, so a
 //! lookup walks at most 15 nodes whatever the number of routes.
+//!
+//! A route written as `country = "XX"` whose calling code is the country's own is just that
+//! prefix. One whose calling code is shared (`US`, `CA` and `BS` are all +1; `GG` and `GB` are
+//! +44) matches the numbers that numbering-plan data places in that country, and ranks as a
+//! prefix a little longer than its calling code: it wins over `+1`, and loses to `+1242`.
 
 use std::sync::Arc;
 
-use crate::config::Route;
+use std::collections::HashMap;
+
+use crate::config::{Country, Route};
 
 /// Where a matched route sends traffic.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +73,8 @@ struct Node {
 pub struct RouteTable {
     nodes: Vec<Node>,
     routes: Vec<RouteEntry>,
+    /// Routes of countries that share their calling code: country → (route, calling code length).
+    by_country: HashMap<Country, (u32, usize)>,
 }
 
 impl RouteTable {
@@ -74,6 +83,7 @@ impl RouteTable {
         let mut table = RouteTable {
             nodes: vec![Node::default()],
             routes: Vec::with_capacity(routes.len()),
+            by_country: HashMap::new(),
         };
         for route in routes {
             let entry = RouteEntry {
@@ -90,6 +100,12 @@ impl RouteTable {
             };
             let index = table.routes.len() as u32;
             table.routes.push(entry);
+            if let Some(country) = route.country.filter(|c| c.shares_calling_code()) {
+                table
+                    .by_country
+                    .insert(country, (index, country.calling_code().len()));
+                continue;
+            }
             let mut node = 0usize;
             for d in route.prefix.digits().bytes().map(|b| usize::from(b - b'0')) {
                 node = match table.nodes[node].children[d] {
@@ -110,9 +126,28 @@ impl RouteTable {
     /// The route for a destination given as its digits (no `+`), or `None` when no prefix,
     /// not even a default route, matches.
     pub fn lookup(&self, digits: &str) -> Option<&RouteEntry> {
-        let mut node = self.nodes.first()?;
-        let mut best = node.route;
-        for b in digits.bytes() {
+        self.lookup_in(digits, None)
+    }
+
+    /// The route for a destination in `country` (from numbering-plan data): the longest
+    /// prefix, or the country's own route when no longer prefix matches.
+    pub fn lookup_in(&self, digits: &str, country: Option<Country>) -> Option<&RouteEntry> {
+        let (best, depth) = self.longest_prefix(digits);
+        if let Some(&(route, code_len)) = country.and_then(|c| self.by_country.get(&c))
+            && depth <= code_len
+        {
+            return Some(&self.routes[route as usize]);
+        }
+        best.map(|i| &self.routes[i as usize])
+    }
+
+    /// The route of the longest matching prefix and that prefix's length in digits.
+    fn longest_prefix(&self, digits: &str) -> (Option<u32>, usize) {
+        let Some(mut node) = self.nodes.first() else {
+            return (None, 0);
+        };
+        let (mut best, mut best_depth) = (node.route, 0);
+        for (depth, b) in digits.bytes().enumerate() {
             let Some(d) = b.checked_sub(b'0').filter(|d| *d < 10) else {
                 break;
             };
@@ -121,10 +156,10 @@ impl RouteTable {
                 None => break,
             }
             if node.route.is_some() {
-                best = node.route;
+                (best, best_depth) = (node.route, depth + 1);
             }
         }
-        best.map(|i| &self.routes[i as usize])
+        (best, best_depth)
     }
 
     /// Routes in the table.

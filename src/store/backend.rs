@@ -8,6 +8,7 @@ use std::pin::Pin;
 use super::outbox::{Accepted, Outbox};
 use super::writer::StoreError;
 use crate::message::{Message, MessageId};
+use crate::policy::Charge;
 
 /// A boxed future, so the trait can be used as `dyn MessageStore`.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -15,8 +16,21 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>>
 /// Where accepted messages live until they are final.
 pub trait MessageStore: Send + Sync + std::fmt::Debug {
     /// Stores a batch durably: each message new, an idempotent `client_ref` repeat, or refused
-    /// at the bound (`max_queued` messages waiting to be sent).
-    fn accept(&self, messages: Vec<Message>, max_queued: u64) -> StoreFuture<'_, Vec<Accepted>>;
+    /// at the bound (`max_queued` messages waiting to be sent). What the policy charged each
+    /// new message is recorded in the same commit.
+    fn accept(
+        &self,
+        admissions: Vec<(Message, Charge)>,
+        max_queued: u64,
+    ) -> StoreFuture<'_, Vec<Accepted>>;
+
+    /// The message first accepted for `client_ref` of `account` within 24 h of `now_ms`.
+    fn client_ref(
+        &self,
+        account: &str,
+        client_ref: &str,
+        now_ms: u64,
+    ) -> Result<Option<MessageId>, StoreError>;
 
     /// Writes a message's new state durably (held and queued ones are due at `due_ms`).
     fn save(&self, message: Message) -> StoreFuture<'_, ()>;
@@ -32,8 +46,21 @@ pub trait MessageStore: Send + Sync + std::fmt::Debug {
 }
 
 impl MessageStore for Outbox {
-    fn accept(&self, messages: Vec<Message>, max_queued: u64) -> StoreFuture<'_, Vec<Accepted>> {
-        Box::pin(Outbox::accept(self, messages, max_queued))
+    fn accept(
+        &self,
+        admissions: Vec<(Message, Charge)>,
+        max_queued: u64,
+    ) -> StoreFuture<'_, Vec<Accepted>> {
+        Box::pin(Outbox::accept_charged(self, admissions, max_queued))
+    }
+
+    fn client_ref(
+        &self,
+        account: &str,
+        client_ref: &str,
+        now_ms: u64,
+    ) -> Result<Option<MessageId>, StoreError> {
+        Outbox::client_ref(self, account, client_ref, now_ms)
     }
 
     fn save(&self, message: Message) -> StoreFuture<'_, ()> {

@@ -5,6 +5,7 @@
 //! before its operation is on disk.
 
 mod backend;
+mod ledger;
 mod outbox;
 mod writer;
 

@@ -11,8 +11,10 @@ use redb::{
     WriteTransaction,
 };
 
+use super::ledger;
 use super::writer::{CommitLimits, StoreError, Writer};
 use crate::message::{Message, MessageId, Status};
+use crate::policy::{Charge, SavedCounters};
 
 /// id → the message record (postcard).
 const MESSAGES: TableDefinition<u128, &[u8]> = TableDefinition::new("messages");
@@ -41,15 +43,20 @@ pub enum Accepted {
 
 enum Op {
     Accept {
-        messages: Vec<Message>,
+        admissions: Vec<(Message, Charge)>,
         max_queued: u64,
     },
     Save(Box<Message>),
+    Expire {
+        before_ms: u64,
+        limit: usize,
+    },
 }
 
 enum Reply {
     Accepted(Vec<Accepted>),
     Saved,
+    Expired(usize),
 }
 
 /// The durable outbox. Clones share one database and one writer.
@@ -106,6 +113,7 @@ impl Outbox {
         txn.open_table(MESSAGES).map_err(StoreError::db)?;
         txn.open_table(DUE).map_err(StoreError::db)?;
         txn.open_table(CLIENT_REFS).map_err(StoreError::db)?;
+        ledger::create(&txn)?;
         txn.commit().map_err(StoreError::db)?;
         let (writer, thread) = Writer::spawn(db.clone(), limits, apply).map_err(StoreError::db)?;
         Ok(Outbox {
@@ -133,17 +141,72 @@ impl Outbox {
         messages: Vec<Message>,
         max_queued: u64,
     ) -> Result<Vec<Accepted>, StoreError> {
+        let admissions = messages
+            .into_iter()
+            .map(|m| (m, Charge::default()))
+            .collect();
+        self.accept_charged(admissions, max_queued).await
+    }
+
+    /// [`accept`](Self::accept), recording with each new message what the policy charged it
+    /// (quota, credit, duplicate window) in the same commit.
+    pub async fn accept_charged(
+        &self,
+        admissions: Vec<(Message, Charge)>,
+        max_queued: u64,
+    ) -> Result<Vec<Accepted>, StoreError> {
         match self
             .writer
             .write(Op::Accept {
-                messages,
+                admissions,
                 max_queued,
             })
             .await?
         {
             Reply::Accepted(a) => Ok(a),
-            Reply::Saved => Err(StoreError::Database("unexpected reply".into())),
+            _ => Err(StoreError::Database("unexpected reply".into())),
         }
+    }
+
+    /// Forgets up to `limit` duplicate-window entries older than `before_ms`; how many went.
+    pub async fn expire_duplicates(
+        &self,
+        before_ms: u64,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        match self.writer.write(Op::Expire { before_ms, limit }).await? {
+            Reply::Expired(n) => Ok(n),
+            _ => Err(StoreError::Database("unexpected reply".into())),
+        }
+    }
+
+    /// The policy counters as stored (quota use, credit spent).
+    pub fn counters(&self) -> Result<SavedCounters, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::db)?;
+        ledger::counters(&txn)
+    }
+
+    /// Duplicate-window entries accepted since `since_ms`: (key, first id, accepted at).
+    pub fn duplicates(&self, since_ms: u64) -> Result<Vec<(u128, MessageId, u64)>, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::db)?;
+        ledger::duplicates(&txn, since_ms)
+    }
+
+    /// The message first accepted for `client_ref` of `account` within 24 h of `now_ms`.
+    pub fn client_ref(
+        &self,
+        account: &str,
+        client_ref: &str,
+        now_ms: u64,
+    ) -> Result<Option<MessageId>, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::db)?;
+        let refs = txn.open_table(CLIENT_REFS).map_err(StoreError::db)?;
+        Ok(refs
+            .get(ref_key(account, client_ref).as_str())
+            .map_err(StoreError::db)?
+            .map(|v| v.value())
+            .filter(|&(_, at)| now_ms.saturating_sub(at) < CLIENT_REF_TTL_MS)
+            .map(|(id, _)| MessageId(id)))
     }
 
     /// Writes a message's new state and moves it in the due index: held and queued messages
@@ -210,24 +273,27 @@ impl Outbox {
 fn apply(txn: &WriteTransaction, op: Op) -> Result<Reply, StoreError> {
     match op {
         Op::Accept {
-            messages,
+            admissions,
             max_queued,
-        } => accept(txn, messages, max_queued).map(Reply::Accepted),
+        } => accept(txn, admissions, max_queued).map(Reply::Accepted),
         Op::Save(m) => save(txn, &m).map(|()| Reply::Saved),
+        Op::Expire { before_ms, limit } => {
+            ledger::expire(txn, before_ms, limit).map(Reply::Expired)
+        }
     }
 }
 
 fn accept(
     txn: &WriteTransaction,
-    messages: Vec<Message>,
+    admissions: Vec<(Message, Charge)>,
     max_queued: u64,
 ) -> Result<Vec<Accepted>, StoreError> {
     let mut records = txn.open_table(MESSAGES).map_err(StoreError::db)?;
     let mut due = txn.open_table(DUE).map_err(StoreError::db)?;
     let mut refs = txn.open_table(CLIENT_REFS).map_err(StoreError::db)?;
     let mut queued = due.len().map_err(StoreError::db)?;
-    let mut out = Vec::with_capacity(messages.len());
-    for m in messages {
+    let mut out = Vec::with_capacity(admissions.len());
+    for (m, charge) in admissions {
         let key = m.client_ref.as_deref().map(|r| ref_key(&m.account, r));
         if let Some(key) = &key
             && let Some(hit) = refs.get(key.as_str()).map_err(StoreError::db)?
@@ -250,6 +316,7 @@ fn accept(
             refs.insert(key.as_str(), (m.id.0, m.accepted_at_ms))
                 .map_err(StoreError::db)?;
         }
+        ledger::charge(txn, &m, &charge)?;
         queued += 1;
         out.push(Accepted::New(m.id));
     }

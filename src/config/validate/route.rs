@@ -29,24 +29,30 @@ pub(super) fn routes(
         }
     };
     let mut valid = Some(Vec::with_capacity(raw.len()));
-    let mut first_use: HashMap<E164Prefix, usize> = HashMap::new();
+    // A country that shares its calling code is routed by numbering-plan data, not by the
+    // code, so it is unique as a country; every other route is unique by its prefix.
+    let mut first_use: HashMap<String, usize> = HashMap::new();
     for (i, r) in raw.iter().enumerate() {
         let p = path.index(i);
         let (prefix, country) = prefix(report, &p, r);
         if let Some(prefix) = &prefix {
-            if let Some(first) = first_use.get(prefix) {
+            let (key, what) = match country.filter(|c| c.shares_calling_code()) {
+                Some(c) => (
+                    format!("country {}", c.alpha2()),
+                    format!("country {}", c.alpha2()),
+                ),
+                None => (prefix.to_string(), format!("prefix {prefix}")),
+            };
+            if let Some(first) = first_use.get(&key) {
                 let at = if country.is_some() {
                     p.key("country")
                 } else {
                     p.key("prefix")
                 };
-                report.error(
-                    &at,
-                    format!("prefix {prefix} is already routed by routes[{first}]"),
-                );
+                report.error(&at, format!("{what} is already routed by routes[{first}]"));
                 valid = None;
             } else {
-                first_use.insert(prefix.clone(), i);
+                first_use.insert(key, i);
             }
         }
         let route = route(report, &p, r, carriers, prefix, country);
@@ -85,7 +91,8 @@ fn prefix(
         ),
         (None, Some(code)) => match Country::from_alpha2(code) {
             Some(c) => {
-                // Shared calling codes (+1, +7, …) route the whole code: "US" and "CA" are both +1.
+                // A shared calling code (+1, +7, …) is the route's rank; which numbers it
+                // takes is decided by numbering-plan data (see `routing`).
                 let prefix = E164Prefix::parse(&format!("+{}", c.calling_code()));
                 (report.check(&path.key("country"), prefix), Some(c))
             }

@@ -2,7 +2,10 @@
 //! and checked first (nothing starts on a bad one); then the store opens, the carriers bind, the
 //! dispatcher starts, and the API listens on its Unix socket. SIGTERM or SIGINT stops the API
 //! (new requests are refused), lets the dispatcher record what is in flight, unbinds every
-//! carrier and closes the store; a second signal exits at once.
+//! carrier and closes the store; a second signal exits at once. SIGHUP reloads the config
+//! ([`reload`]).
+
+mod reload;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -18,8 +21,9 @@ use crate::api::{ApiState, router};
 use crate::carrier::{Carrier, Inbound};
 use crate::config::{Config, EX_USAGE};
 use crate::dispatch::Dispatcher;
-use crate::ingest::{Acceptor, TokenBook};
+use crate::ingest::Acceptor;
 use crate::pdu::CommandStatus;
+use crate::policy::PolicyBook;
 use crate::store::{CommitLimits, Outbox};
 
 /// Messages dispatched at once, across carriers.
@@ -45,7 +49,7 @@ pub fn main(path: &Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(Arc::new(config))) {
+    match runtime.block_on(serve(Arc::new(config), path.to_path_buf())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             error!(error = %e, "smppd stopped");
@@ -64,8 +68,9 @@ fn init_logging() {
         .try_init();
 }
 
-/// Runs the daemon with a loaded config until SIGTERM or SIGINT; a second signal exits at once.
-pub async fn serve(config: Arc<Config>) -> Result<(), String> {
+/// Runs the daemon with a config loaded from `path` until SIGTERM or SIGINT (a second signal
+/// exits at once); SIGHUP reloads `path`.
+pub async fn serve(config: Arc<Config>, path: std::path::PathBuf) -> Result<(), String> {
     let stop = CancellationToken::new();
     tokio::spawn({
         let stop = stop.clone();
@@ -77,11 +82,16 @@ pub async fn serve(config: Arc<Config>) -> Result<(), String> {
             std::process::exit(1);
         }
     });
-    run(config, stop).await
+    run(config, path, stop).await
 }
 
-/// Runs the daemon until `stop` is cancelled, then stops it cleanly.
-pub async fn run(config: Arc<Config>, stop: CancellationToken) -> Result<(), String> {
+/// Runs the daemon until `stop` is cancelled, then stops it cleanly. `path` is where reloads
+/// read the config from.
+pub async fn run(
+    config: Arc<Config>,
+    path: std::path::PathBuf,
+    stop: CancellationToken,
+) -> Result<(), String> {
     std::fs::create_dir_all(&config.store.path)
         .map_err(|e| format!("cannot create {}: {e}", config.store.path.display()))?;
     let outbox = Outbox::open(
@@ -97,10 +107,16 @@ pub async fn run(config: Arc<Config>, stop: CancellationToken) -> Result<(), Str
     let (inbound, receipts) = mpsc::channel::<Inbound>(4096);
     tokio::spawn(defer_inbound(receipts));
     let mut carriers = Vec::new();
+    let mut running = reload::Carriers::new();
     for settings in &config.carriers {
         let carrier = Carrier::start(settings.carrier.clone(), inbound.clone())
             .map_err(|e| format!("carrier {}: {e}", settings.carrier.name))?;
-        carriers.push(Arc::new(carrier));
+        let carrier = Arc::new(carrier);
+        running.insert(
+            settings.carrier.name.clone(),
+            (settings.clone(), carrier.clone()),
+        );
+        carriers.push(carrier);
     }
     let dispatcher = Dispatcher::new(
         store.clone(),
@@ -114,13 +130,24 @@ pub async fn run(config: Arc<Config>, stop: CancellationToken) -> Result<(), Str
     let stop_dispatch = CancellationToken::new();
     let dispatching = tokio::spawn(dispatcher.clone().run(stop_dispatch.clone()));
 
-    let state = Arc::new(ApiState {
-        tokens: TokenBook::from_config(&config),
-        acceptor: Acceptor::new(config.clone(), store.clone()).with_waker(dispatcher.waker()),
-        outbox: store.clone(),
-        max_batch: config.api.max_batch,
-        max_body_bytes: config.api.max_body_bytes,
+    let policy = restore_policy(&config, &outbox)?;
+    let acceptor =
+        Acceptor::with_policy(config.clone(), store.clone(), policy).with_waker(dispatcher.waker());
+    let state = ApiState::new(acceptor, store.clone());
+    let reloader = Arc::new(reload::Reloader {
+        path,
+        live: state.live.clone(),
+        carriers: tokio::sync::Mutex::new(running),
+        dispatcher: dispatcher.clone(),
+        inbound: inbound.clone(),
     });
+    let state = Arc::new(state.with_admin(reloader.clone()));
+    tokio::spawn(reload_on_hangup(reloader.clone(), stop.clone()));
+    tokio::spawn(expire_duplicates(
+        state.clone(),
+        outbox.clone(),
+        stop.clone(),
+    ));
     let listener = bind_socket(&config.api.socket)?;
     info!(socket = %config.api.socket.display(), carriers = carriers.len(), "smppd is serving");
     let stop_api = CancellationToken::new();
@@ -167,15 +194,94 @@ pub async fn run(config: Arc<Config>, stop: CancellationToken) -> Result<(), Str
     }
     stop_dispatch.cancel();
     let _ = dispatching.await;
-    for c in &carriers {
+    // The carriers running now, after any reloads.
+    let running: Vec<Arc<Carrier>> = reloader
+        .carriers
+        .lock()
+        .await
+        .drain()
+        .map(|(_, (_, c))| c)
+        .collect();
+    drop(carriers);
+    for c in &running {
         c.shutdown().await;
     }
+    drop(running);
+    drop(reloader);
     drop(dispatcher);
     drop(store);
     let _ = std::fs::remove_file(&config.api.socket);
     outbox.close().await;
     info!("stopped");
     Ok(())
+}
+
+/// The policy counters as the store kept them: today's quota use, credit spent, and the
+/// duplicate window.
+fn restore_policy(config: &Config, outbox: &Outbox) -> Result<PolicyBook, String> {
+    let now = jiff::Timestamp::now();
+    let saved = outbox.counters().map_err(|e| e.to_string())?;
+    let policy = PolicyBook::new(config, &saved, now);
+    let since = now_ms().saturating_sub(longest_window_ms(config));
+    for (key, id, at) in outbox.duplicates(since).map_err(|e| e.to_string())? {
+        policy.duplicates().restore(key, id, at);
+    }
+    Ok(policy)
+}
+
+fn now_ms() -> u64 {
+    u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap_or(0)
+}
+
+fn longest_window_ms(config: &Config) -> u64 {
+    config
+        .accounts
+        .iter()
+        .filter_map(|a| a.policy.duplicate_window)
+        .max()
+        .map_or(0, |w| u64::try_from(w.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Forgets duplicate-window entries older than the longest window, in memory and on disk.
+async fn expire_duplicates(state: Arc<ApiState>, outbox: Outbox, stop: CancellationToken) {
+    const BATCH: usize = 10_000;
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+        }
+        let window = longest_window_ms(state.live.load().acceptor.config());
+        let before = now_ms().saturating_sub(window);
+        state
+            .live
+            .load()
+            .acceptor
+            .policy()
+            .duplicates()
+            .expire(before);
+        while let Ok(BATCH) = outbox.expire_duplicates(before, BATCH).await {}
+    }
+}
+
+/// Reloads the config on every SIGHUP.
+async fn reload_on_hangup(reloader: Arc<reload::Reloader>, stop: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+        warn!("no SIGHUP handler: reload with POST /v1/admin/reload");
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = hangup.recv() => {}
+        }
+        info!("SIGHUP: reloading the config");
+        if let Err(errors) = reloader.apply().await {
+            for e in &errors {
+                error!(error = %e, "reload refused; the running config stays");
+            }
+        }
+    }
 }
 
 /// Receipts and inbound messages are not taken yet: they are answered ESME_RX_T_APPN, so the
