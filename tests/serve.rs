@@ -5,85 +5,19 @@
 mod common;
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::cfg;
+use common::daemon::{self, BIN, Proc, dir, free_port, signal, start_serve, wait_exit};
 
-const BIN: &str = env!("CARGO_BIN_EXE_smppd");
 const TOKEN: &str = "black-box-token";
 
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn signal(p: &Proc, sig: &str) {
-    Command::new("kill")
-        .args([sig, &p.0.id().to_string()])
-        .status()
-        .unwrap();
-}
-
-fn wait_exit(p: &mut Proc) -> Option<i32> {
-    for _ in 0..600 {
-        if let Some(status) = p.0.try_wait().unwrap() {
-            return status.code();
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("the process did not exit");
-}
-
-fn dir(name: &str) -> PathBuf {
-    // Short: a Unix socket path must stay under 108 bytes.
-    let d = std::env::temp_dir().join(format!("smppd-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 fn start_sim(dir: &Path) -> (Proc, u16) {
-    let mut child = Command::new(BIN)
-        .args([
-            "sim",
-            "--listen",
-            "127.0.0.1:0",
-            "--dlr-delay",
-            "1h",
-            "--stats-interval",
-            "100ms",
-        ])
-        .arg("--submit-log")
-        .arg(dir.join("submits.jsonl"))
-        .arg("--stats-file")
-        .arg(dir.join("stats.json"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-    let port = v["listening"]
-        .as_str()
-        .unwrap()
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    (Proc(child), port)
+    daemon::start_sim(dir, &[])
 }
 
 fn write_config(dir: &Path, sim_port: u16) -> PathBuf {
@@ -109,68 +43,18 @@ fn write_config_with(dir: &Path, carriers: &[(&str, u16)], max_outbox: u64) -> P
     path
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_serve(config: &Path) -> Proc {
-    // Owned by the guard at once, so a failed start still kills and reaps it.
-    let child = Proc(
-        Command::new(BIN)
-            .args(["serve", "--config"])
-            .arg(config)
-            .env("SMPPD_LOG", "error")
-            .spawn()
-            .unwrap(),
-    );
-    let socket = config.parent().unwrap().join("api.sock");
-    for _ in 0..600 {
-        if UnixStream::connect(&socket).is_ok() {
-            return child;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("smppd serve did not open its socket");
-}
-
-/// One HTTP/1.1 request over the Unix socket; the status and the JSON body.
+/// One request with the test's token; the status and the JSON body.
 fn http(
     socket: &Path,
     method: &str,
     path: &str,
     body: &str,
 ) -> std::io::Result<(u16, serde_json::Value)> {
-    let mut s = UnixStream::connect(socket)?;
-    s.set_read_timeout(Some(Duration::from_secs(30)))?;
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: smppd\r\nAuthorization: Bearer {TOKEN}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut response = String::new();
-    s.read_to_string(&mut response)?;
-    let status = response
-        .get(9..12)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let json = response
-        .split_once("\r\n\r\n")
-        .and_then(|(_, b)| serde_json::from_str(b).ok())
-        .unwrap_or(serde_json::Value::Null);
-    Ok((status, json))
+    daemon::request(socket, TOKEN, method, path, body).map(|a| (a.status, a.json))
 }
 
 fn sim_accepted(dir: &Path) -> u64 {
-    std::fs::read_to_string(dir.join("stats.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .and_then(|v| v["submit_sm_accepted"].as_u64())
-        .unwrap_or(0)
+    daemon::sim_stat(dir, "submit_sm_accepted")
 }
 
 #[test]

@@ -2,6 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod cfg;
+pub mod daemon;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
