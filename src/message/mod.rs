@@ -163,7 +163,37 @@ pub struct Message {
     pub reference: Option<u16>,
 }
 
+impl SegmentStatus {
+    /// Whether a receipt settled the segment (delivered, undeliverable or expired).
+    pub fn is_receipted(self) -> bool {
+        matches!(
+            self,
+            SegmentStatus::Delivered | SegmentStatus::Undeliverable | SegmentStatus::Expired
+        )
+    }
+}
+
 impl Message {
+    /// After a receipt: once every segment is settled the message is final, `delivered` when
+    /// every segment is and otherwise the first segment's failure. Returns whether the message
+    /// became final now.
+    pub fn settle_receipts(&mut self, now_ms: u64) -> bool {
+        if self.status.is_final() || !self.segments.iter().all(|s| s.status.is_receipted()) {
+            return false;
+        }
+        self.status = self
+            .segments
+            .iter()
+            .find_map(|s| match s.status {
+                SegmentStatus::Undeliverable => Some(Status::Undeliverable),
+                SegmentStatus::Expired => Some(Status::Expired),
+                _ => None,
+            })
+            .unwrap_or(Status::Delivered);
+        self.done_at_ms = Some(now_ms);
+        true
+    }
+
     /// The outbox lane: OTP (0) is always served before bulk (1).
     pub fn lane(&self) -> u8 {
         match self.kind {

@@ -5,10 +5,13 @@
 //! before its operation is on disk.
 
 mod backend;
+mod events;
 mod ledger;
 mod outbox;
+mod receipts;
 mod writer;
 
 pub use backend::{MessageStore, StoreFuture};
 pub use outbox::{Accepted, CLIENT_REF_TTL_MS, Outbox};
+pub use receipts::{MAX_PARKED, MoRecord, ReceiptOutcome, ReceiptRecord};
 pub use writer::{CommitLimits, CommitStats, StoreError, Writer};

@@ -11,7 +11,9 @@ use redb::{
     WriteTransaction,
 };
 
+use super::events::{self, Sequence};
 use super::ledger;
+use super::receipts::{self, MoRecord, ReceiptOutcome, ReceiptRecord};
 use super::writer::{CommitLimits, StoreError, Writer};
 use crate::message::{Message, MessageId, Status};
 use crate::policy::{Charge, SavedCounters};
@@ -46,17 +48,28 @@ enum Op {
         admissions: Vec<(Message, Charge)>,
         max_queued: u64,
     },
-    Save(Box<Message>),
+    Save(Box<Message>, Vec<(u16, String)>),
     Expire {
         before_ms: u64,
         limit: usize,
     },
+    ExpireCorrelation {
+        before_ms: u64,
+        limit: usize,
+    },
+    Receipt(Box<ReceiptRecord>),
+    Mo(Box<MoRecord>),
+    Delivered(String, Vec<u64>),
+    DeadLetter(String, Vec<u64>),
+    Replay(String),
 }
 
 enum Reply {
     Accepted(Vec<Accepted>),
     Saved,
     Expired(usize),
+    Receipt(ReceiptOutcome),
+    Mo(Option<String>),
 }
 
 /// The durable outbox. Clones share one database and one writer.
@@ -114,8 +127,13 @@ impl Outbox {
         txn.open_table(DUE).map_err(StoreError::db)?;
         txn.open_table(CLIENT_REFS).map_err(StoreError::db)?;
         ledger::create(&txn)?;
+        events::create(&txn)?;
+        receipts::create(&txn)?;
         txn.commit().map_err(StoreError::db)?;
-        let (writer, thread) = Writer::spawn(db.clone(), limits, apply).map_err(StoreError::db)?;
+        let mut seq = Sequence(events::last_seq(&db.begin_read().map_err(StoreError::db)?)?);
+        let (writer, thread) =
+            Writer::spawn(db.clone(), limits, move |txn, op| apply(txn, op, &mut seq))
+                .map_err(StoreError::db)?;
         Ok(Outbox {
             db,
             writer,
@@ -212,10 +230,89 @@ impl Outbox {
     /// Writes a message's new state and moves it in the due index: held and queued messages
     /// are due at `due_ms`; any other status leaves the index.
     pub async fn save(&self, message: Message) -> Result<(), StoreError> {
+        self.save_correlated(message, Vec::new()).await
+    }
+
+    /// [`save`](Self::save), recording for each `(segment, key)` that receipts for the
+    /// segment's carrier with that normalised id belong to it; a receipt parked for such a key
+    /// is applied in the same commit. A segment a receipt already settled keeps its state.
+    pub async fn save_correlated(
+        &self,
+        message: Message,
+        keys: Vec<(u16, String)>,
+    ) -> Result<(), StoreError> {
         self.writer
-            .write(Op::Save(Box::new(message)))
+            .write(Op::Save(Box::new(message), keys))
             .await
             .map(|_| ())
+    }
+
+    /// Applies a receipt durably (with its webhook events).
+    pub async fn receipt(&self, r: ReceiptRecord) -> Result<ReceiptOutcome, StoreError> {
+        match self.writer.write(Op::Receipt(Box::new(r))).await? {
+            Reply::Receipt(o) => Ok(o),
+            _ => Err(StoreError::Database("unexpected reply".into())),
+        }
+    }
+
+    /// Stores an MO message or part durably; the account that got an `mo` event.
+    pub async fn mo(&self, r: MoRecord) -> Result<Option<String>, StoreError> {
+        match self.writer.write(Op::Mo(Box::new(r))).await? {
+            Reply::Mo(a) => Ok(a),
+            _ => Err(StoreError::Database("unexpected reply".into())),
+        }
+    }
+
+    /// Forgets correlations recorded before `before_ms`, at most `limit`; how many.
+    pub async fn expire_correlation(
+        &self,
+        before_ms: u64,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        match self
+            .writer
+            .write(Op::ExpireCorrelation { before_ms, limit })
+            .await?
+        {
+            Reply::Expired(n) => Ok(n),
+            _ => Err(StoreError::Database("unexpected reply".into())),
+        }
+    }
+
+    /// Puts `account`'s dead letters back in its webhook queue; how many.
+    pub async fn replay(&self, account: &str) -> Result<usize, StoreError> {
+        match self.writer.write(Op::Replay(account.to_owned())).await? {
+            Reply::Expired(n) => Ok(n),
+            _ => Err(StoreError::Database("unexpected reply".into())),
+        }
+    }
+
+    /// `account`'s dead letters (at most `limit`).
+    pub fn dead_letters(
+        &self,
+        account: &str,
+        limit: usize,
+    ) -> Result<Vec<crate::webhook::PendingEvent>, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::db)?;
+        events::dead_letters(&txn, account, limit)
+    }
+
+    /// Events waiting for `account`'s webhook.
+    pub fn backlog(&self, account: &str) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::db)?;
+        events::backlog(&txn, account)
+    }
+
+    /// Receipts and inbound messages no one could take (at most `limit`).
+    pub fn unmatched(&self, limit: usize) -> Result<Vec<serde_json::Value>, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::db)?;
+        receipts::unmatched(&txn, limit)
+    }
+
+    /// Receipts parked, waiting for their submission to be recorded.
+    pub fn parked(&self) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::db)?;
+        receipts::parked(&txn)
     }
 
     /// The message with this id.
@@ -270,13 +367,25 @@ impl Outbox {
     }
 }
 
-fn apply(txn: &WriteTransaction, op: Op) -> Result<Reply, StoreError> {
+fn apply(txn: &WriteTransaction, op: Op, seq: &mut Sequence) -> Result<Reply, StoreError> {
     match op {
         Op::Accept {
             admissions,
             max_queued,
         } => accept(txn, admissions, max_queued).map(Reply::Accepted),
-        Op::Save(m) => save(txn, &m).map(|()| Reply::Saved),
+        Op::Save(m, keys) => save(txn, *m, &keys, seq).map(|()| Reply::Saved),
+        Op::ExpireCorrelation { before_ms, limit } => {
+            receipts::expire(txn, before_ms, limit).map(Reply::Expired)
+        }
+        Op::Receipt(r) => receipts::receipt(txn, seq, &r, load, write_record).map(Reply::Receipt),
+        Op::Mo(r) => receipts::mo(txn, seq, &r).map(Reply::Mo),
+        Op::Delivered(account, seqs) => {
+            events::delivered(txn, &account, &seqs).map(|()| Reply::Saved)
+        }
+        Op::DeadLetter(account, seqs) => {
+            events::dead_letter(txn, &account, &seqs).map(|()| Reply::Saved)
+        }
+        Op::Replay(account) => events::replay(txn, seq, &account).map(Reply::Expired),
         Op::Expire { before_ms, limit } => {
             ledger::expire(txn, before_ms, limit).map(Reply::Expired)
         }
@@ -323,19 +432,48 @@ fn accept(
     Ok(out)
 }
 
-fn save(txn: &WriteTransaction, m: &Message) -> Result<(), StoreError> {
+fn load(txn: &WriteTransaction, id: MessageId) -> Result<Option<Message>, StoreError> {
+    let records = txn.open_table(MESSAGES).map_err(StoreError::db)?;
+    let found = records.get(id.0).map_err(StoreError::db)?;
+    found.map(|v| decode(v.value())).transpose()
+}
+
+/// Writes a record a receipt changed (it is past the due index already).
+fn write_record(txn: &WriteTransaction, m: &Message) -> Result<(), StoreError> {
     let mut records = txn.open_table(MESSAGES).map_err(StoreError::db)?;
-    let mut due = txn.open_table(DUE).map_err(StoreError::db)?;
-    if let Some(old) = records.get(m.id.0).map_err(StoreError::db)? {
-        let old = decode(old.value())?;
-        due.remove(&due_key(&old)[..]).map_err(StoreError::db)?;
-    }
     records
         .insert(m.id.0, encode(m)?.as_slice())
         .map_err(StoreError::db)?;
+    Ok(())
+}
+
+fn save(
+    txn: &WriteTransaction,
+    mut m: Message,
+    keys: &[(u16, String)],
+    seq: &mut Sequence,
+) -> Result<(), StoreError> {
+    let old = load(txn, m.id)?;
+    if let Some(old) = &old {
+        let mut due = txn.open_table(DUE).map_err(StoreError::db)?;
+        due.remove(&due_key(old)[..]).map_err(StoreError::db)?;
+        // A receipt may have settled a segment while this copy was out being dispatched.
+        for (new, was) in m.segments.iter_mut().zip(&old.segments) {
+            if was.status.is_receipted() && new.carrier_message_id == was.carrier_message_id {
+                *new = was.clone();
+            }
+        }
+        m.settle_receipts(m.done_at_ms.or(old.done_at_ms).unwrap_or(m.accepted_at_ms));
+    }
+    if !keys.is_empty() {
+        let now_ms = u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap_or(0);
+        receipts::correlate(txn, seq, &mut m, keys, now_ms)?;
+    }
+    write_record(txn, &m)?;
     // Only messages waiting to be sent are due; a submitted one waits for its receipt instead.
     if matches!(m.status, Status::Held | Status::Queued) {
-        due.insert(&due_key(m)[..], ()).map_err(StoreError::db)?;
+        let mut due = txn.open_table(DUE).map_err(StoreError::db)?;
+        due.insert(&due_key(&m)[..], ()).map_err(StoreError::db)?;
     }
     Ok(())
 }

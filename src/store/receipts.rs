@@ -1,0 +1,389 @@
+//! Receipts and inbound messages, durably: the correlation of (carrier, normalised carrier
+//! message id) with (message, segment); receipts that came before their submit_sm_resp was
+//! recorded (parked, matched when it is); receipts and messages no one can take (kept and
+//! listed, never dropped); and MO parts until their message is whole. Every change here
+//! writes its webhook events in the same commit.
+
+use serde::{Deserialize, Serialize};
+
+use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+use serde_json::json;
+
+use super::events::{self, Sequence};
+use super::writer::StoreError;
+use crate::message::{Message, MessageId, SegmentStatus};
+
+/// (carrier, key) → (message, segment, recorded at ms).
+const CORRELATION: TableDefinition<(&str, &str), (u128, u16, u64)> =
+    TableDefinition::new("correlation");
+/// (recorded at ms, carrier, key) → (): correlation in age order, for expiry.
+const CORRELATION_BY_AGE: TableDefinition<(u64, &str, &str), ()> =
+    TableDefinition::new("correlation_by_age");
+/// (carrier, key) → a parked receipt (postcard), once per lookup key of the receipt.
+const PARKED: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("parked");
+/// seq → something no one could take (JSON), kept for an operator.
+const UNMATCHED: TableDefinition<u64, &[u8]> = TableDefinition::new("unmatched");
+/// (conversation key, part) → the part's text.
+const MO_PARTS: TableDefinition<(&str, u8), &str> = TableDefinition::new("mo_parts");
+
+/// Receipts parked at once; past this, a receipt without its submission is kept as unmatched.
+pub const MAX_PARKED: u64 = 100_000;
+
+/// Creates the tables.
+pub(super) fn create(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(CORRELATION).map_err(StoreError::db)?;
+    txn.open_table(CORRELATION_BY_AGE).map_err(StoreError::db)?;
+    txn.open_table(PARKED).map_err(StoreError::db)?;
+    txn.open_table(UNMATCHED).map_err(StoreError::db)?;
+    txn.open_table(MO_PARTS).map_err(StoreError::db)?;
+    Ok(())
+}
+
+/// A final receipt, read and normalised by the inbound edge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptRecord {
+    /// The carrier it came from.
+    pub carrier: String,
+    /// The id as the SMSC wrote it.
+    pub message_id: String,
+    /// Lookup keys for the id, best first (`dlr::lookup_keys`).
+    pub keys: Vec<String>,
+    /// What the segment became.
+    pub status: SegmentStatus,
+    /// The receipt's error (`err:` or network_error_code).
+    pub error: Option<String>,
+    /// When it arrived, ms since the epoch.
+    pub received_at_ms: u64,
+}
+
+/// What became of a receipt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReceiptOutcome {
+    /// It settled a segment; the account has new events.
+    Matched {
+        /// The message's account.
+        account: String,
+    },
+    /// The segment was settled already (a repeated receipt): nothing new.
+    Repeated,
+    /// No submission has that id yet: parked until one is recorded.
+    Parked,
+    /// Parking is full: kept as unmatched.
+    Unmatched,
+}
+
+/// An MO message or part, decoded by the inbound edge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MoRecord {
+    /// The account that owns the destination, if any.
+    pub account: Option<String>,
+    /// The carrier it came from.
+    pub carrier: String,
+    /// The handset.
+    pub from: String,
+    /// Our number or short code.
+    pub to: String,
+    /// This part's text.
+    pub text: String,
+    /// (reference, total, part 1-based) when concatenated.
+    pub part: Option<(u16, u8, u8)>,
+    /// When it arrived, ms.
+    pub received_at_ms: u64,
+}
+
+fn ts(ms: u64) -> serde_json::Value {
+    i64::try_from(ms)
+        .ok()
+        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map_or(serde_json::Value::Null, |t| t.to_string().into())
+}
+
+fn event_id(now_ms: u64) -> String {
+    MessageId::generate(now_ms).to_string()
+}
+
+fn to_json(v: &serde_json::Value) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(v).map_err(StoreError::db)
+}
+
+/// Records the correlation keys of segments a save gave carrier ids, and applies any receipt
+/// parked for them. `keys` are (segment, key); the carrier is the segment's.
+pub(super) fn correlate(
+    txn: &WriteTransaction,
+    seq: &mut Sequence,
+    m: &mut Message,
+    keys: &[(u16, String)],
+    now_ms: u64,
+) -> Result<bool, StoreError> {
+    let mut settled = false;
+    for (segment, key) in keys {
+        let Some(carrier) = m
+            .segments
+            .get(usize::from(*segment))
+            .and_then(|s| s.carrier.clone())
+        else {
+            continue;
+        };
+        {
+            let mut table = txn.open_table(CORRELATION).map_err(StoreError::db)?;
+            table
+                .insert((carrier.as_str(), key.as_str()), (m.id.0, *segment, now_ms))
+                .map_err(StoreError::db)?;
+            let mut by_age = txn.open_table(CORRELATION_BY_AGE).map_err(StoreError::db)?;
+            by_age
+                .insert((now_ms, carrier.as_str(), key.as_str()), ())
+                .map_err(StoreError::db)?;
+        }
+        let parked = {
+            let table = txn.open_table(PARKED).map_err(StoreError::db)?;
+            let found = table
+                .get((carrier.as_str(), key.as_str()))
+                .map_err(StoreError::db)?
+                .map(|v| v.value().to_vec());
+            found
+        };
+        if let Some(bytes) = parked {
+            let r: ReceiptRecord = postcard::from_bytes(&bytes).map_err(StoreError::db)?;
+            let mut table = txn.open_table(PARKED).map_err(StoreError::db)?;
+            for k in &r.keys {
+                table
+                    .remove((r.carrier.as_str(), k.as_str()))
+                    .map_err(StoreError::db)?;
+            }
+            drop(table);
+            settled |= settle(txn, seq, m, usize::from(*segment), &r, now_ms)?;
+        }
+    }
+    Ok(settled)
+}
+
+/// Applies a receipt to its segment: the message record, then its events.
+fn settle(
+    txn: &WriteTransaction,
+    seq: &mut Sequence,
+    m: &mut Message,
+    segment: usize,
+    r: &ReceiptRecord,
+    now_ms: u64,
+) -> Result<bool, StoreError> {
+    let total = m.segments.len();
+    let Some(s) = m.segments.get_mut(segment) else {
+        return Ok(false);
+    };
+    if s.status.is_receipted() {
+        return Ok(false);
+    }
+    s.status = r.status;
+    s.error = r.error.clone();
+    let s = s.clone();
+    let became_final = m.settle_receipts(now_ms);
+    let dlr = json!({
+        "type": "dlr",
+        "event_id": event_id(now_ms),
+        "id": m.id.to_string(),
+        "client_ref": m.client_ref,
+        "status": s.status,
+        "message_status": m.status,
+        "segment": segment + 1,
+        "segments": total,
+        "carrier": s.carrier,
+        "carrier_message_id": s.carrier_message_id,
+        "error": s.error,
+        "done_at": ts(r.received_at_ms),
+    });
+    events::append(txn, seq, &m.account, &to_json(&dlr)?)?;
+    if became_final && total > 1 {
+        let status = json!({
+            "type": "status",
+            "event_id": event_id(now_ms),
+            "id": m.id.to_string(),
+            "client_ref": m.client_ref,
+            "status": m.status,
+            "segments": total,
+            "done_at": ts(m.done_at_ms.unwrap_or(now_ms)),
+        });
+        events::append(txn, seq, &m.account, &to_json(&status)?)?;
+    }
+    Ok(true)
+}
+
+/// Applies a receipt: to its segment when the correlation is known, else parked.
+pub(super) fn receipt(
+    txn: &WriteTransaction,
+    seq: &mut Sequence,
+    r: &ReceiptRecord,
+    load: impl Fn(&WriteTransaction, MessageId) -> Result<Option<Message>, StoreError>,
+    save: impl Fn(&WriteTransaction, &Message) -> Result<(), StoreError>,
+) -> Result<ReceiptOutcome, StoreError> {
+    let hit = {
+        let table = txn.open_table(CORRELATION).map_err(StoreError::db)?;
+        let mut hit = None;
+        for k in &r.keys {
+            if let Some(v) = table
+                .get((r.carrier.as_str(), k.as_str()))
+                .map_err(StoreError::db)?
+            {
+                hit = Some(v.value());
+                break;
+            }
+        }
+        hit
+    };
+    if let Some((id, segment, _)) = hit
+        && let Some(mut m) = load(txn, MessageId(id))?
+    {
+        if settle(txn, seq, &mut m, usize::from(segment), r, r.received_at_ms)? {
+            save(txn, &m)?;
+            return Ok(ReceiptOutcome::Matched { account: m.account });
+        }
+        return Ok(ReceiptOutcome::Repeated);
+    }
+    let mut parked = txn.open_table(PARKED).map_err(StoreError::db)?;
+    if parked.len().map_err(StoreError::db)? >= MAX_PARKED {
+        drop(parked);
+        keep_unmatched(
+            txn,
+            seq,
+            &json!({
+                "type": "receipt", "carrier": r.carrier, "carrier_message_id": r.message_id,
+                "status": r.status, "error": r.error, "received_at": ts(r.received_at_ms),
+                "reason": "no submission with this id, and the parking space is full",
+            }),
+        )?;
+        return Ok(ReceiptOutcome::Unmatched);
+    }
+    let bytes = postcard::to_stdvec(r).map_err(StoreError::db)?;
+    for k in &r.keys {
+        parked
+            .insert((r.carrier.as_str(), k.as_str()), bytes.as_slice())
+            .map_err(StoreError::db)?;
+    }
+    Ok(ReceiptOutcome::Parked)
+}
+
+/// Keeps something no one could take, for an operator to list.
+pub(super) fn keep_unmatched(
+    txn: &WriteTransaction,
+    seq: &mut Sequence,
+    what: &serde_json::Value,
+) -> Result<u64, StoreError> {
+    let n = events::next(txn, seq)?;
+    let mut table = txn.open_table(UNMATCHED).map_err(StoreError::db)?;
+    table
+        .insert(n, to_json(what)?.as_slice())
+        .map_err(StoreError::db)?;
+    Ok(n)
+}
+
+/// Up to `limit` kept unmatched receipts and messages, oldest first.
+pub(super) fn unmatched(
+    txn: &ReadTransaction,
+    limit: usize,
+) -> Result<Vec<serde_json::Value>, StoreError> {
+    let table = txn.open_table(UNMATCHED).map_err(StoreError::db)?;
+    let mut out = Vec::new();
+    for entry in table.iter().map_err(StoreError::db)?.take(limit) {
+        let (_, v) = entry.map_err(StoreError::db)?;
+        out.push(serde_json::from_slice(v.value()).map_err(StoreError::db)?);
+    }
+    Ok(out)
+}
+
+/// Parked receipts (each counted once per lookup key).
+pub(super) fn parked(txn: &ReadTransaction) -> Result<u64, StoreError> {
+    txn.open_table(PARKED)
+        .map_err(StoreError::db)?
+        .len()
+        .map_err(StoreError::db)
+}
+
+/// An MO message or part: a whole message becomes an `mo` event for its account (or is kept
+/// as unmatched when no account owns the number); a part waits for the others. Returns the
+/// account that got an event.
+pub(super) fn mo(
+    txn: &WriteTransaction,
+    seq: &mut Sequence,
+    r: &MoRecord,
+) -> Result<Option<String>, StoreError> {
+    let text = match r.part {
+        None => r.text.clone(),
+        Some((reference, total, part)) => {
+            let conversation = format!("{}\0{}\0{}\0{reference}\0{total}", r.carrier, r.from, r.to);
+            let mut parts = txn.open_table(MO_PARTS).map_err(StoreError::db)?;
+            parts
+                .insert((conversation.as_str(), part), r.text.as_str())
+                .map_err(StoreError::db)?;
+            let have: Vec<(u8, String)> = parts
+                .range((conversation.as_str(), 0)..=(conversation.as_str(), u8::MAX))
+                .map_err(StoreError::db)?
+                .filter_map(Result::ok)
+                .map(|(k, v)| (k.value().1, v.value().to_owned()))
+                .collect();
+            if have.len() < usize::from(total) {
+                return Ok(None);
+            }
+            for (p, _) in &have {
+                parts
+                    .remove((conversation.as_str(), *p))
+                    .map_err(StoreError::db)?;
+            }
+            have.into_iter().map(|(_, t)| t).collect()
+        }
+    };
+    let event = json!({
+        "type": "mo",
+        "event_id": event_id(r.received_at_ms),
+        "from": r.from,
+        "to": r.to,
+        "text": text,
+        "carrier": r.carrier,
+        "received_at": ts(r.received_at_ms),
+    });
+    match &r.account {
+        Some(account) => {
+            events::append(txn, seq, account, &to_json(&event)?)?;
+            Ok(Some(account.clone()))
+        }
+        None => {
+            let mut kept = event;
+            kept["reason"] = "no account owns this number".into();
+            keep_unmatched(txn, seq, &kept)?;
+            Ok(None)
+        }
+    }
+}
+
+/// Forgets correlations recorded before `before_ms` (at most `limit`); how many.
+pub(super) fn expire(
+    txn: &WriteTransaction,
+    before_ms: u64,
+    limit: usize,
+) -> Result<usize, StoreError> {
+    let mut by_age = txn.open_table(CORRELATION_BY_AGE).map_err(StoreError::db)?;
+    let mut table = txn.open_table(CORRELATION).map_err(StoreError::db)?;
+    let old: Vec<(u64, String, String)> = by_age
+        .range((0, "", "")..(before_ms, "", ""))
+        .map_err(StoreError::db)?
+        .take(limit)
+        .filter_map(Result::ok)
+        .map(|(k, _)| {
+            let (at, c, key) = k.value();
+            (at, c.to_owned(), key.to_owned())
+        })
+        .collect();
+    for (at, carrier, key) in &old {
+        by_age
+            .remove((*at, carrier.as_str(), key.as_str()))
+            .map_err(StoreError::db)?;
+        let current = table
+            .get((carrier.as_str(), key.as_str()))
+            .map_err(StoreError::db)?
+            .map(|v| v.value().2);
+        if current == Some(*at) {
+            table
+                .remove((carrier.as_str(), key.as_str()))
+                .map_err(StoreError::db)?;
+        }
+    }
+    Ok(old.len())
+}
