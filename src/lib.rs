@@ -3,7 +3,8 @@
 //! Layers, from the wire up (see the README for the map): [`pdu`] is the SMPP codec and
 //! [`framing`] cuts a byte stream into PDUs; [`text`] turns UTF-8 into SMPP segments and back;
 //! [`session`] is one bind as a state machine without I/O; [`carrier`] keeps a carrier's binds
-//! up and moves messages through them; [`sim`] is the built-in SMSC simulator; [`config`] reads
+//! up and moves messages through them; [`dlr`] tells receipts from MO and matches receipts to
+//! submissions by message id; [`sim`] is the built-in SMSC simulator; [`config`] reads
 //! the TOML configuration into validated types, reporting every problem at once.
 #![forbid(unsafe_code)]
 #![deny(missing_debug_implementations)]
@@ -14,6 +15,7 @@ pub mod app;
 pub mod carrier;
 pub mod config;
 pub mod dispatch;
+pub mod dlr;
 pub mod framing;
 pub mod ingest;
 pub mod inspect;
