@@ -41,6 +41,15 @@ pub trait Admin: Send + Sync + std::fmt::Debug {
     /// Re-reads and applies the config: a summary of what changed, or every error found (the
     /// running config then stays).
     fn reload(&self) -> AdminFuture<'_, Result<Value, Vec<String>>>;
+
+    /// An account's dead-lettered webhook events.
+    fn dead_letters(&self, account: &str) -> Result<Value, String>;
+
+    /// Puts an account's dead letters back in its webhook queue: how many.
+    fn replay(&self, account: String) -> AdminFuture<'_, Result<usize, String>>;
+
+    /// Receipts and inbound messages no message or account could take.
+    fn unmatched(&self) -> Result<Value, String>;
 }
 
 /// What the handlers share.
@@ -97,6 +106,9 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/v1/messages", post(submit))
         .route("/v1/messages/{id}", get(status))
         .route("/v1/admin/reload", post(reload))
+        .route("/v1/admin/dead-letters/{account}", get(dead_letters))
+        .route("/v1/admin/dead-letters/{account}/replay", post(replay))
+        .route("/v1/admin/unmatched", get(unmatched))
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
@@ -254,21 +266,74 @@ async fn status(
     }
 }
 
+/// The admin operations, once the caller has the admin scope.
+fn admin(
+    state: &ApiState,
+    headers: &HeaderMap,
+    client: Client,
+) -> Result<Arc<dyn Admin>, Box<Response>> {
+    authorize(
+        &state.live.load(),
+        headers,
+        client_addr(client),
+        Scope::Admin,
+    )?;
+    state
+        .admin
+        .clone()
+        .ok_or_else(|| Box::new(internal("admin calls are not available in this process")))
+}
+
+fn admin_answer(r: Result<Value, String>) -> Response {
+    match r {
+        Ok(v) => (StatusCode::OK, axum::Json(v)).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn dead_letters(
+    State(state): State<Arc<ApiState>>,
+    client: Client,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match admin(&state, &headers, client) {
+        Ok(a) => admin_answer(a.dead_letters(&account)),
+        Err(r) => *r,
+    }
+}
+
+async fn replay(
+    State(state): State<Arc<ApiState>>,
+    client: Client,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match admin(&state, &headers, client) {
+        Ok(a) => admin_answer(a.replay(account).await.map(|n| json!({ "replayed": n }))),
+        Err(r) => *r,
+    }
+}
+
+async fn unmatched(
+    State(state): State<Arc<ApiState>>,
+    client: Client,
+    headers: HeaderMap,
+) -> Response {
+    match admin(&state, &headers, client) {
+        Ok(a) => admin_answer(a.unmatched()),
+        Err(r) => *r,
+    }
+}
+
 async fn reload(
     State(state): State<Arc<ApiState>>,
     client: Client,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = authorize(
-        &state.live.load(),
-        &headers,
-        client_addr(client),
-        Scope::Admin,
-    ) {
-        return *r;
-    }
-    let Some(admin) = &state.admin else {
-        return internal("reload is not available in this process");
+    let admin = match admin(&state, &headers, client) {
+        Ok(a) => a,
+        Err(r) => return *r,
     };
     match admin.reload().await {
         Ok(summary) => (StatusCode::OK, axum::Json(summary)).into_response(),

@@ -5,7 +5,8 @@
 //! carrier and closes the store; a second signal exits at once. SIGHUP reloads the config
 //! ([`reload`]).
 
-mod reload;
+mod control;
+mod inbound;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -22,7 +23,6 @@ use crate::carrier::{Carrier, Inbound};
 use crate::config::{Config, EX_USAGE};
 use crate::dispatch::Dispatcher;
 use crate::ingest::Acceptor;
-use crate::pdu::CommandStatus;
 use crate::policy::PolicyBook;
 use crate::store::{CommitLimits, Outbox};
 
@@ -105,9 +105,11 @@ pub async fn run(
     let store: Arc<dyn crate::store::MessageStore> = Arc::new(outbox.clone());
 
     let (inbound, receipts) = mpsc::channel::<Inbound>(4096);
-    tokio::spawn(defer_inbound(receipts));
+    let hooks = Arc::new(arc_swap::ArcSwap::from_pointee(control::spawn_webhooks(
+        &config, &outbox,
+    )?));
     let mut carriers = Vec::new();
-    let mut running = reload::Carriers::new();
+    let mut running = control::Carriers::new();
     for settings in &config.carriers {
         let carrier = Carrier::start(settings.carrier.clone(), inbound.clone())
             .map_err(|e| format!("carrier {}: {e}", settings.carrier.name))?;
@@ -134,18 +136,33 @@ pub async fn run(
     let acceptor =
         Acceptor::with_policy(config.clone(), store.clone(), policy).with_waker(dispatcher.waker());
     let state = ApiState::new(acceptor, store.clone());
-    let reloader = Arc::new(reload::Reloader {
+    let control = Arc::new(control::Control {
         path,
         live: state.live.clone(),
         carriers: tokio::sync::Mutex::new(running),
         dispatcher: dispatcher.clone(),
         inbound: inbound.clone(),
+        outbox: outbox.clone(),
+        hooks: hooks.clone(),
     });
-    let state = Arc::new(state.with_admin(reloader.clone()));
-    tokio::spawn(reload_on_hangup(reloader.clone(), stop.clone()));
+    let desk = Arc::new(inbound::InboundDesk {
+        outbox: outbox.clone(),
+        live: state.live.clone(),
+        hooks: hooks.clone(),
+    });
+    let close_inbound = CancellationToken::new();
+    let taking_inbound = tokio::spawn(desk.run(receipts, close_inbound.clone()));
+    drop(inbound);
+    let state = Arc::new(state.with_admin(control.clone()));
+    tokio::spawn(reload_on_hangup(control.clone(), stop.clone()));
     tokio::spawn(expire_duplicates(
         state.clone(),
         outbox.clone(),
+        stop.clone(),
+    ));
+    tokio::spawn(expire_correlation(
+        outbox.clone(),
+        config.store.dlr_correlation_ttl,
         stop.clone(),
     ));
     let listener = bind_socket(&config.api.socket)?;
@@ -195,7 +212,7 @@ pub async fn run(
     stop_dispatch.cancel();
     let _ = dispatching.await;
     // The carriers running now, after any reloads.
-    let running: Vec<Arc<Carrier>> = reloader
+    let running: Vec<Arc<Carrier>> = control
         .carriers
         .lock()
         .await
@@ -207,7 +224,17 @@ pub async fn run(
         c.shutdown().await;
     }
     drop(running);
-    drop(reloader);
+    drop(control);
+    // Every bind is gone: what they handed over is stored and answered, then the desk stops.
+    close_inbound.cancel();
+    if tokio::time::timeout(std::time::Duration::from_secs(10), taking_inbound)
+        .await
+        .is_err()
+    {
+        warn!("inbound PDUs still being stored after 10 s; the SMSC resends what was not answered");
+    }
+    hooks.load().shutdown().await;
+    drop(hooks);
     drop(dispatcher);
     drop(store);
     let _ = std::fs::remove_file(&config.api.socket);
@@ -264,7 +291,7 @@ async fn expire_duplicates(state: Arc<ApiState>, outbox: Outbox, stop: Cancellat
 }
 
 /// Reloads the config on every SIGHUP.
-async fn reload_on_hangup(reloader: Arc<reload::Reloader>, stop: CancellationToken) {
+async fn reload_on_hangup(control: Arc<control::Control>, stop: CancellationToken) {
     use tokio::signal::unix::{SignalKind, signal};
     let Ok(mut hangup) = signal(SignalKind::hangup()) else {
         warn!("no SIGHUP handler: reload with POST /v1/admin/reload");
@@ -276,7 +303,7 @@ async fn reload_on_hangup(reloader: Arc<reload::Reloader>, stop: CancellationTok
             _ = hangup.recv() => {}
         }
         info!("SIGHUP: reloading the config");
-        if let Err(errors) = reloader.apply().await {
+        if let Err(errors) = control.apply().await {
             for e in &errors {
                 error!(error = %e, "reload refused; the running config stays");
             }
@@ -284,11 +311,16 @@ async fn reload_on_hangup(reloader: Arc<reload::Reloader>, stop: CancellationTok
     }
 }
 
-/// Receipts and inbound messages are not taken yet: they are answered ESME_RX_T_APPN, so the
-/// SMSC keeps them and delivers them again later, rather than acknowledged and lost.
-async fn defer_inbound(mut rx: mpsc::Receiver<Inbound>) {
-    while let Some(inbound) = rx.recv().await {
-        inbound.ack(CommandStatus::ReceiverTemporaryAppError);
+/// Forgets receipt correlations older than `ttl` (`store.dlr_correlation_ttl`).
+async fn expire_correlation(outbox: Outbox, ttl: std::time::Duration, stop: CancellationToken) {
+    const BATCH: usize = 10_000;
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+        }
+        let before = now_ms().saturating_sub(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX));
+        while let Ok(BATCH) = outbox.expire_correlation(before, BATCH).await {}
     }
 }
 

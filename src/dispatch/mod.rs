@@ -21,7 +21,7 @@ pub use encode::{EncodeError, encode, relative_validity};
 pub use outcome::{MAX_ATTEMPTS, Next, is_temporary, record, settle};
 
 use crate::carrier::Carrier;
-use crate::config::{CarrierSettings, OnTimeout};
+use crate::config::{CarrierSettings, MessageIdFormat, OnTimeout};
 use crate::message::{Message, MessageId, SegmentStatus};
 use crate::store::MessageStore;
 use crate::text::{ReferenceAllocator, TextProfile};
@@ -37,6 +37,23 @@ struct Route {
     carrier: Arc<Carrier>,
     text: TextProfile,
     on_timeout: OnTimeout,
+    id_format: MessageIdFormat,
+}
+
+/// The keys receipts for the segments just sent will be matched by.
+fn correlation_keys(
+    message: &Message,
+    sent: &[usize],
+    format: MessageIdFormat,
+) -> Vec<(u16, String)> {
+    sent.iter()
+        .filter_map(|&i| {
+            let id = message.segments.get(i)?.carrier_message_id.as_deref()?;
+            let key = crate::dlr::store_key(id, format);
+            (!key.is_empty()).then(|| (u16::try_from(i).ok(), key))
+        })
+        .filter_map(|(i, key)| Some((i?, key)))
+        .collect()
 }
 
 fn routes(carriers: Vec<(Arc<Carrier>, &CarrierSettings)>) -> HashMap<String, Route> {
@@ -49,6 +66,7 @@ fn routes(carriers: Vec<(Arc<Carrier>, &CarrierSettings)>) -> HashMap<String, Ro
                     carrier,
                     text: s.text.clone(),
                     on_timeout: s.on_timeout,
+                    id_format: s.message_id_format,
                 },
             )
         })
@@ -190,6 +208,7 @@ impl Dispatcher {
             next = Some(settle(&mut message, now_ms(), false));
         }
         let carriers = self.carriers.load_full();
+        let mut correlate = Vec::new();
         for name in message.route.clone() {
             if next.is_some() {
                 break;
@@ -210,6 +229,7 @@ impl Dispatcher {
                         route.on_timeout,
                         now_ms(),
                     ));
+                    correlate = correlation_keys(&message, &pending, route.id_format);
                     break;
                 }
                 // No bind up there: the next carrier of the route takes it.
@@ -222,7 +242,7 @@ impl Dispatcher {
             let delay = u64::try_from(backoff(message.attempts).as_millis()).unwrap_or(u64::MAX);
             message.due_ms = now.saturating_add(delay);
         }
-        if let Err(e) = self.outbox.save(message).await {
+        if let Err(e) = self.outbox.save(message, correlate).await {
             // The record stays as it was on disk: the message is sent again after a restart,
             // never lost.
             tracing::error!(error = %e, "cannot record a dispatch outcome");

@@ -32,8 +32,9 @@ pub trait MessageStore: Send + Sync + std::fmt::Debug {
         now_ms: u64,
     ) -> Result<Option<MessageId>, StoreError>;
 
-    /// Writes a message's new state durably (held and queued ones are due at `due_ms`).
-    fn save(&self, message: Message) -> StoreFuture<'_, ()>;
+    /// Writes a message's new state durably (held and queued ones are due at `due_ms`);
+    /// `correlate` lists (segment, normalised carrier id) pairs receipts will be matched by.
+    fn save(&self, message: Message, correlate: Vec<(u16, String)>) -> StoreFuture<'_, ()>;
 
     /// The message with this id.
     fn get(&self, id: MessageId) -> Result<Option<Message>, StoreError>;
@@ -63,8 +64,8 @@ impl MessageStore for Outbox {
         Outbox::client_ref(self, account, client_ref, now_ms)
     }
 
-    fn save(&self, message: Message) -> StoreFuture<'_, ()> {
-        Box::pin(Outbox::save(self, message))
+    fn save(&self, message: Message, correlate: Vec<(u16, String)>) -> StoreFuture<'_, ()> {
+        Box::pin(Outbox::save_correlated(self, message, correlate))
     }
 
     fn get(&self, id: MessageId) -> Result<Option<Message>, StoreError> {

@@ -62,6 +62,7 @@ enum Op {
     Delivered(String, Vec<u64>),
     DeadLetter(String, Vec<u64>),
     Replay(String),
+    Keep(serde_json::Value),
 }
 
 enum Reply {
@@ -263,6 +264,11 @@ impl Outbox {
         }
     }
 
+    /// Keeps an inbound PDU no one can take (unreadable, or for no one) for an operator.
+    pub async fn keep_unmatched(&self, what: serde_json::Value) -> Result<(), StoreError> {
+        self.writer.write(Op::Keep(what)).await.map(|_| ())
+    }
+
     /// Forgets correlations recorded before `before_ms`, at most `limit`; how many.
     pub async fn expire_correlation(
         &self,
@@ -386,6 +392,7 @@ fn apply(txn: &WriteTransaction, op: Op, seq: &mut Sequence) -> Result<Reply, St
             events::dead_letter(txn, &account, &seqs).map(|()| Reply::Saved)
         }
         Op::Replay(account) => events::replay(txn, seq, &account).map(Reply::Expired),
+        Op::Keep(what) => receipts::keep_unmatched(txn, seq, &what).map(|_| Reply::Saved),
         Op::Expire { before_ms, limit } => {
             ledger::expire(txn, before_ms, limit).map(Reply::Expired)
         }
@@ -476,4 +483,26 @@ fn save(
         due.insert(&due_key(&m)[..], ()).map_err(StoreError::db)?;
     }
     Ok(())
+}
+
+impl crate::webhook::EventSource for Outbox {
+    fn pending(
+        &self,
+        account: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<crate::webhook::PendingEvent>, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::db)?;
+        events::pending(&txn, account, after, limit)
+    }
+
+    fn delivered(&self, account: &str, seqs: Vec<u64>) -> super::StoreFuture<'_, ()> {
+        let op = Op::Delivered(account.to_owned(), seqs);
+        Box::pin(async move { self.writer.write(op).await.map(|_| ()) })
+    }
+
+    fn dead_letter(&self, account: &str, seqs: Vec<u64>) -> super::StoreFuture<'_, ()> {
+        let op = Op::DeadLetter(account.to_owned(), seqs);
+        Box::pin(async move { self.writer.write(op).await.map(|_| ()) })
+    }
 }

@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+use redb::{
+    ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
+};
 use serde_json::json;
 
 use super::events::{self, Sequence};
@@ -136,11 +138,10 @@ pub(super) fn correlate(
         }
         let parked = {
             let table = txn.open_table(PARKED).map_err(StoreError::db)?;
-            let found = table
+            table
                 .get((carrier.as_str(), key.as_str()))
                 .map_err(StoreError::db)?
-                .map(|v| v.value().to_vec());
-            found
+                .map(|v| v.value().to_vec())
         };
         if let Some(bytes) = parked {
             let r: ReceiptRecord = postcard::from_bytes(&bytes).map_err(StoreError::db)?;

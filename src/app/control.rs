@@ -19,21 +19,36 @@ use crate::carrier::{Carrier, Inbound};
 use crate::config::{CarrierSettings, Config};
 use crate::dispatch::Dispatcher;
 use crate::ingest::TokenBook;
+use crate::store::Outbox;
+use crate::webhook::{BatchLimits, Webhooks};
 
 /// The running carriers, by name, with the settings they were started with.
 pub(super) type Carriers = HashMap<String, (CarrierSettings, Arc<Carrier>)>;
 
 /// Applies reloads to the running daemon.
 #[derive(Debug)]
-pub(super) struct Reloader {
+pub(super) struct Control {
     pub(super) path: PathBuf,
     pub(super) live: Arc<ArcSwap<Live>>,
     pub(super) carriers: Mutex<Carriers>,
     pub(super) dispatcher: Arc<Dispatcher>,
     pub(super) inbound: mpsc::Sender<Inbound>,
+    pub(super) outbox: Outbox,
+    pub(super) hooks: Arc<ArcSwap<Webhooks>>,
 }
 
-impl Reloader {
+/// One sender task per account, each on its own webhook, reading from the store.
+pub(super) fn spawn_webhooks(config: &Config, outbox: &Outbox) -> Result<Webhooks, String> {
+    let accounts = config
+        .accounts
+        .iter()
+        .map(|a| (a.id.clone(), a.webhook.clone()))
+        .collect();
+    Webhooks::spawn(accounts, Arc::new(outbox.clone()), BatchLimits::default())
+        .map_err(|e| e.to_string())
+}
+
+impl Control {
     /// Reads, checks and applies the config file.
     pub(super) async fn apply(&self) -> Result<Value, Vec<String>> {
         let config = Config::load(&self.path).map_err(|errors| {
@@ -116,6 +131,18 @@ impl Reloader {
                 .collect(),
         );
         let config = Arc::new(config);
+        let hooks_changed = config
+            .accounts
+            .iter()
+            .map(|a| (&a.id, &a.webhook))
+            .ne(old_config.accounts.iter().map(|a| (&a.id, &a.webhook)));
+        if hooks_changed {
+            // New senders first; the old ones finish the POST in progress, and whatever they
+            // had not sent is read again from the store by the new ones.
+            let fresh = spawn_webhooks(&config, &self.outbox).map_err(|e| vec![e])?;
+            let old_hooks = self.hooks.swap(Arc::new(fresh));
+            tokio::spawn(async move { old_hooks.shutdown().await });
+        }
         self.live.store(Arc::new(Live {
             tokens: TokenBook::from_config(&config),
             acceptor: old.acceptor.reloaded(config.clone()),
@@ -143,6 +170,7 @@ impl Reloader {
         );
         Ok(json!({
             "reloaded": true,
+            "webhooks_restarted": hooks_changed,
             "carriers": {"kept": kept, "started": started, "restarted": restarted, "stopped": stopped},
             "accounts": config.accounts.len(),
             "routes": config.routes.len(),
@@ -151,8 +179,37 @@ impl Reloader {
     }
 }
 
-impl Admin for Reloader {
+impl Admin for Control {
     fn reload(&self) -> AdminFuture<'_, Result<Value, Vec<String>>> {
         Box::pin(self.apply())
+    }
+
+    fn dead_letters(&self, account: &str) -> Result<Value, String> {
+        let letters = self
+            .outbox
+            .dead_letters(account, 1000)
+            .map_err(|e| e.to_string())?;
+        let events: Vec<Value> = letters
+            .iter()
+            .filter_map(|e| serde_json::from_slice(&e.json).ok())
+            .collect();
+        Ok(json!({ "account": account, "events": events }))
+    }
+
+    fn replay(&self, account: String) -> AdminFuture<'_, Result<usize, String>> {
+        Box::pin(async move {
+            let n = self
+                .outbox
+                .replay(&account)
+                .await
+                .map_err(|e| e.to_string())?;
+            self.hooks.load().wake(&account);
+            Ok(n)
+        })
+    }
+
+    fn unmatched(&self) -> Result<Value, String> {
+        let kept = self.outbox.unmatched(1000).map_err(|e| e.to_string())?;
+        Ok(json!({ "unmatched": kept }))
     }
 }
