@@ -3,6 +3,7 @@
 
 pub mod cfg;
 pub mod daemon;
+pub mod hook;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

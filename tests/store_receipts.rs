@@ -1,0 +1,182 @@
+//! Receipts in the store: a receipt that arrives before its submission is recorded is parked
+//! and applied when it is; a dispatch record written after a receipt does not undo it; a
+//! repeated receipt makes no second event; dead letters are kept and replayed.
+
+use std::path::PathBuf;
+
+use smppd::config::MessageIdFormat;
+use smppd::dlr::{lookup_keys, store_key};
+use smppd::message::{Kind, Message, MessageId, Segment, SegmentStatus, Status};
+use smppd::store::{CommitLimits, Outbox, ReceiptOutcome, ReceiptRecord};
+use smppd::webhook::EventSource;
+
+fn open(name: &str) -> Outbox {
+    let dir: PathBuf = std::env::temp_dir().join(format!("smppd-sr-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    Outbox::open(&dir.join("db.redb"), CommitLimits::default()).unwrap()
+}
+
+/// A message of `parts` segments, submitted to `sim` with ids `1a2b0`, `1a2b1`, …
+fn submitted(parts: usize) -> Message {
+    let segment = |i: usize| Segment {
+        status: SegmentStatus::Submitted,
+        carrier: Some("sim".into()),
+        carrier_message_id: Some(format!("1a2b{i}")),
+        error: None,
+    };
+    Message {
+        id: MessageId::generate(1_800_000_000_000),
+        account: "acme".into(),
+        client_ref: Some("ref-1".into()),
+        kind: Kind::Bulk,
+        to: "+34600111222".into(),
+        from: (5, 0, "ACME".into()),
+        text: "hello".into(),
+        encoding: "auto".into(),
+        dlr: true,
+        validity_s: 3600,
+        country: Some("ES".into()),
+        route: vec!["sim".into()],
+        status: Status::Submitted,
+        segments: (0..parts).map(segment).collect(),
+        accepted_at_ms: 1_800_000_000_000,
+        due_ms: 1_800_000_000_000,
+        submitted_at_ms: Some(1_800_000_000_100),
+        done_at_ms: None,
+        attempts: 1,
+        reference: None,
+    }
+}
+
+fn keys(m: &Message) -> Vec<(u16, String)> {
+    m.segments
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let id = s.carrier_message_id.as_deref().unwrap();
+            (i as u16, store_key(id, MessageIdFormat::Auto))
+        })
+        .collect()
+}
+
+/// A DELIVRD receipt for carrier id `id`, written in decimal as some SMSCs do.
+fn receipt(id_hex: &str, status: SegmentStatus) -> ReceiptRecord {
+    let decimal = u64::from_str_radix(id_hex, 16).unwrap().to_string();
+    ReceiptRecord {
+        carrier: "sim".into(),
+        keys: lookup_keys(&decimal, MessageIdFormat::Auto)
+            .iter()
+            .map(str::to_owned)
+            .collect(),
+        message_id: decimal,
+        status,
+        error: Some("000".into()),
+        received_at_ms: 1_800_000_001_000,
+    }
+}
+
+fn events(o: &Outbox) -> Vec<serde_json::Value> {
+    o.pending("acme", 0, 100)
+        .unwrap()
+        .iter()
+        .map(|e| serde_json::from_slice(&e.json).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_receipt_before_its_response_is_parked_then_applied() {
+    let o = open("park");
+    let m = submitted(1);
+    o.accept(vec![m.clone()], 1000).await.unwrap();
+    let got = o
+        .receipt(receipt("1a2b0", SegmentStatus::Delivered))
+        .await
+        .unwrap();
+    assert_eq!(got, ReceiptOutcome::Parked);
+    assert!(o.parked().unwrap() > 0);
+    assert!(events(&o).is_empty());
+
+    o.save_correlated(m.clone(), keys(&m)).await.unwrap();
+    let stored = o.get(m.id).unwrap().unwrap();
+    assert_eq!(stored.status, Status::Delivered);
+    assert_eq!(stored.segments[0].status, SegmentStatus::Delivered);
+    assert_eq!(o.parked().unwrap(), 0);
+    let e = events(&o);
+    assert_eq!(e.len(), 1);
+    assert_eq!(
+        (e[0]["type"].as_str(), e[0]["status"].as_str()),
+        (Some("dlr"), Some("delivered"))
+    );
+    assert_eq!(e[0]["client_ref"], "ref-1");
+}
+
+#[tokio::test]
+async fn a_late_dispatch_record_does_not_undo_a_receipt_and_repeats_are_ignored() {
+    let o = open("merge");
+    let m = submitted(2);
+    o.accept(vec![m.clone()], 1000).await.unwrap();
+    o.save_correlated(m.clone(), keys(&m)).await.unwrap();
+    let first = o
+        .receipt(receipt("1a2b0", SegmentStatus::Delivered))
+        .await
+        .unwrap();
+    assert_eq!(
+        first,
+        ReceiptOutcome::Matched {
+            account: "acme".into()
+        }
+    );
+    // The dispatcher's older copy of the record comes back.
+    o.save_correlated(m.clone(), Vec::new()).await.unwrap();
+    assert_eq!(
+        o.get(m.id).unwrap().unwrap().segments[0].status,
+        SegmentStatus::Delivered
+    );
+    assert_eq!(
+        o.receipt(receipt("1a2b0", SegmentStatus::Delivered))
+            .await
+            .unwrap(),
+        ReceiptOutcome::Repeated
+    );
+    // The second part fails: the message is undeliverable, with a final status event.
+    o.receipt(receipt("1a2b1", SegmentStatus::Undeliverable))
+        .await
+        .unwrap();
+    let stored = o.get(m.id).unwrap().unwrap();
+    assert_eq!(stored.status, Status::Undeliverable);
+    let e = events(&o);
+    let kinds: Vec<&str> = e.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(kinds, ["dlr", "dlr", "status"]);
+    assert_eq!(e[2]["status"], "undeliverable");
+}
+
+#[tokio::test]
+async fn dead_letters_are_kept_and_replayed_in_order() {
+    let o = open("dead");
+    for n in 0..3 {
+        let m = submitted(1);
+        let mut m = Message {
+            id: MessageId::generate(1_800_000_000_000 + n),
+            ..m
+        };
+        m.segments[0].carrier_message_id = Some(format!("ff{n}"));
+        o.accept(vec![m.clone()], 1000).await.unwrap();
+        o.save_correlated(m.clone(), keys(&m)).await.unwrap();
+        o.receipt(receipt(&format!("ff{n}"), SegmentStatus::Delivered))
+            .await
+            .unwrap();
+    }
+    let pending = o.pending("acme", 0, 100).unwrap();
+    assert_eq!(pending.len(), 3);
+    let seqs: Vec<u64> = pending.iter().map(|e| e.seq).collect();
+    o.dead_letter("acme", seqs[..2].to_vec()).await.unwrap();
+    assert_eq!(o.pending("acme", 0, 100).unwrap().len(), 1);
+    assert_eq!(o.dead_letters("acme", 10).unwrap().len(), 2);
+    o.delivered("acme", seqs[2..].to_vec()).await.unwrap();
+    assert_eq!(o.replay("acme").await.unwrap(), 2);
+    let again = o.pending("acme", seqs[2], 100).unwrap();
+    assert_eq!(again.len(), 2, "replayed events come after the cursor");
+    assert_eq!(again[0].json, pending[0].json);
+    assert!(o.dead_letters("acme", 10).unwrap().is_empty());
+}
