@@ -1,6 +1,8 @@
 //! Quiet hours: when a bulk message would arrive inside its account's quiet window, on the
 //! account's clock or the recipient's, it is held until the window ends.
 
+use std::sync::LazyLock;
+
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan, ZonedDateTime};
@@ -8,12 +10,21 @@ use jiff::{Timestamp, ToSpan, ZonedDateTime};
 use super::zones::COUNTRY_ZONES;
 use crate::config::{Country, QuietHours, QuietZone};
 
+/// Every country's zone, loaded once from the bundled database (a lookup by name costs more
+/// than the rest of the policy check).
+static ZONES: LazyLock<Vec<TimeZone>> = LazyLock::new(|| {
+    COUNTRY_ZONES
+        .iter()
+        .map(|(_, name)| jiff::tz::db().get(name).unwrap_or(TimeZone::UTC))
+        .collect()
+});
+
 /// The zone most of `country`'s people live in; UTC for a country without one.
 pub fn zone_of(country: Country) -> TimeZone {
     COUNTRY_ZONES
         .binary_search_by(|(code, _)| (*code).cmp(country.alpha2()))
         .ok()
-        .and_then(|i| jiff::tz::db().get(COUNTRY_ZONES[i].1).ok())
+        .and_then(|i| ZONES.get(i).cloned())
         .unwrap_or(TimeZone::UTC)
 }
 
