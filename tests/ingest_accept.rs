@@ -190,3 +190,44 @@ async fn the_outbox_bound_answers_overloaded() {
     assert_eq!((api.status, api.code), (503, "overloaded"));
     assert_eq!(outbox.queued().unwrap(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quiet_hours_hold_bulk_until_the_window_ends_on_a_fixed_clock() {
+    let text = [
+        cfg::service("", ""),
+        cfg::carrier("spain", 2775, 1),
+        cfg::route("+", &["spain"]),
+        cfg::account(
+            "night",
+            Some("ACME"),
+            &[("night-token", "\"send\"")],
+            "quiet_hours = { from = \"22:00\", to = \"08:00\", zone = \"recipient\" }",
+        ),
+    ]
+    .concat();
+    let outbox = outbox("quiet");
+    let a = Acceptor::new(cfg::load(&text, Path::new("/")), Arc::new(outbox.clone()));
+    // 23:30 in Madrid (22:30Z in November): quiet there, 17:30 in New York.
+    let at: jiff::Timestamp = "2026-11-24T22:30:00Z".parse().unwrap();
+    let body = r#"{"messages": [
+        {"to": "+34600111222", "text": "bulk to Spain"},
+        {"to": "+34600111222", "text": "code 1234", "kind": "otp"},
+        {"to": "+12125550123", "text": "bulk to New York"}]}"#;
+    let answers = a.accept("night", requests(body), at).await.unwrap();
+    let status: Vec<&str> = answers.iter().map(|r| r.as_ref().unwrap().status).collect();
+    assert_eq!(status, ["held", "accepted", "accepted"]);
+    let held = answers[0].as_ref().unwrap().id.parse().unwrap();
+    let m = outbox.get(held).unwrap().unwrap();
+    assert_eq!(m.status, Status::Held);
+    let release: jiff::Timestamp = "2026-11-25T07:00:00Z".parse().unwrap();
+    assert_eq!(
+        m.due_ms,
+        release.as_millisecond() as u64,
+        "08:00 Madrid time"
+    );
+    // It is not due before the window ends, and due once it has.
+    let before = outbox.due(release.as_millisecond() as u64 - 1, 10).unwrap();
+    assert!(before.iter().all(|d| d.id != held));
+    let after = outbox.due(release.as_millisecond() as u64, 10).unwrap();
+    assert!(after.iter().any(|d| d.id == held));
+}

@@ -180,3 +180,24 @@ async fn dead_letters_are_kept_and_replayed_in_order() {
     assert_eq!(again[0].json, pending[0].json);
     assert!(o.dead_letters("acme", 10).unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_receipt_parked_too_long_is_kept_as_unmatched() {
+    let o = open("stale");
+    assert_eq!(
+        o.receipt(receipt("abc123", SegmentStatus::Delivered))
+            .await
+            .unwrap(),
+        ReceiptOutcome::Parked
+    );
+    // Not yet stale.
+    assert_eq!(o.expire_parked(1_800_000_000_500).await.unwrap(), 0);
+    assert_eq!(o.expire_parked(1_800_000_002_000).await.unwrap(), 1);
+    assert_eq!(o.parked().unwrap(), 0);
+    let kept = o.unmatched(10).unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        kept[0]["carrier_message_id"],
+        u64::from_str_radix("abc123", 16).unwrap().to_string()
+    );
+}

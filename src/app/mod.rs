@@ -311,7 +311,8 @@ async fn reload_on_hangup(control: Arc<control::Control>, stop: CancellationToke
     }
 }
 
-/// Forgets receipt correlations older than `ttl` (`store.dlr_correlation_ttl`).
+/// Forgets receipt correlations older than `ttl` (`store.dlr_correlation_ttl`), and keeps
+/// receipts parked for longer than [`crate::store::PARK_FOR_MS`] as unmatched.
 async fn expire_correlation(outbox: Outbox, ttl: std::time::Duration, stop: CancellationToken) {
     const BATCH: usize = 10_000;
     loop {
@@ -321,6 +322,17 @@ async fn expire_correlation(outbox: Outbox, ttl: std::time::Duration, stop: Canc
         }
         let before = now_ms().saturating_sub(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX));
         while let Ok(BATCH) = outbox.expire_correlation(before, BATCH).await {}
+        match outbox
+            .expire_parked(now_ms().saturating_sub(crate::store::PARK_FOR_MS))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => warn!(
+                receipts = n,
+                "receipts never matched a submission; kept as unmatched"
+            ),
+            Err(e) => error!(error = %e, "cannot expire parked receipts"),
+        }
     }
 }
 

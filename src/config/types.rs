@@ -188,7 +188,8 @@ pub struct Webhook {
     pub secret: Secret,
     /// How long one POST may take before it counts as failed. Default 10 s.
     pub timeout: Duration,
-    /// How long failed events keep being retried before they are dropped. Default 24 h.
+    /// How long failed events keep being retried before they are dead-lettered (kept, and
+    /// replayable by an admin call). Default 24 h.
     pub retry_for: Duration,
 }
 

@@ -57,6 +57,9 @@ enum Op {
         before_ms: u64,
         limit: usize,
     },
+    ExpireParked {
+        before_ms: u64,
+    },
     Receipt(Box<ReceiptRecord>),
     Mo(Box<MoRecord>),
     Delivered(String, Vec<u64>),
@@ -285,6 +288,14 @@ impl Outbox {
         }
     }
 
+    /// Keeps receipts parked before `before_ms` as unmatched; how many.
+    pub async fn expire_parked(&self, before_ms: u64) -> Result<usize, StoreError> {
+        match self.writer.write(Op::ExpireParked { before_ms }).await? {
+            Reply::Expired(n) => Ok(n),
+            _ => Err(StoreError::Database("unexpected reply".into())),
+        }
+    }
+
     /// Puts `account`'s dead letters back in its webhook queue; how many.
     pub async fn replay(&self, account: &str) -> Result<usize, StoreError> {
         match self.writer.write(Op::Replay(account.to_owned())).await? {
@@ -382,6 +393,9 @@ fn apply(txn: &WriteTransaction, op: Op, seq: &mut Sequence) -> Result<Reply, St
         Op::Save(m, keys) => save(txn, *m, &keys, seq).map(|()| Reply::Saved),
         Op::ExpireCorrelation { before_ms, limit } => {
             receipts::expire(txn, before_ms, limit).map(Reply::Expired)
+        }
+        Op::ExpireParked { before_ms } => {
+            receipts::expire_parked(txn, seq, before_ms).map(Reply::Expired)
         }
         Op::Receipt(r) => receipts::receipt(txn, seq, &r, load, write_record).map(Reply::Receipt),
         Op::Mo(r) => receipts::mo(txn, seq, &r).map(Reply::Mo),

@@ -31,6 +31,12 @@ const MO_PARTS: TableDefinition<(&str, u8), &str> = TableDefinition::new("mo_par
 /// Receipts parked at once; past this, a receipt without its submission is kept as unmatched.
 pub const MAX_PARKED: u64 = 100_000;
 
+/// How long a receipt waits for its submission to be recorded before it is kept as unmatched.
+/// Receipts overtake their submit_sm_resp by milliseconds; one still waiting after this
+/// belongs to a submission that was never recorded (a crash between the response and the
+/// record sends the message again, under a new id).
+pub const PARK_FOR_MS: u64 = 3600 * 1000;
+
 /// Creates the tables.
 pub(super) fn create(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(CORRELATION).map_err(StoreError::db)?;
@@ -387,4 +393,47 @@ pub(super) fn expire(
         }
     }
     Ok(old.len())
+}
+
+/// Moves receipts parked before `before_ms` to the unmatched list; how many receipts.
+pub(super) fn expire_parked(
+    txn: &WriteTransaction,
+    seq: &mut Sequence,
+    before_ms: u64,
+) -> Result<usize, StoreError> {
+    let stale: Vec<ReceiptRecord> = {
+        let table = txn.open_table(PARKED).map_err(StoreError::db)?;
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(StoreError::db)? {
+            let (_, v) = entry.map_err(StoreError::db)?;
+            let r: ReceiptRecord = postcard::from_bytes(v.value()).map_err(StoreError::db)?;
+            if r.received_at_ms < before_ms
+                && seen.insert((r.carrier.clone(), r.message_id.clone()))
+            {
+                out.push(r);
+            }
+        }
+        out
+    };
+    for r in &stale {
+        {
+            let mut table = txn.open_table(PARKED).map_err(StoreError::db)?;
+            for k in &r.keys {
+                table
+                    .remove((r.carrier.as_str(), k.as_str()))
+                    .map_err(StoreError::db)?;
+            }
+        }
+        keep_unmatched(
+            txn,
+            seq,
+            &json!({
+                "type": "receipt", "carrier": r.carrier, "carrier_message_id": r.message_id,
+                "status": r.status, "error": r.error, "received_at": ts(r.received_at_ms),
+                "reason": "no submission with this id was recorded within an hour",
+            }),
+        )?;
+    }
+    Ok(stale.len())
 }
