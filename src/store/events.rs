@@ -64,10 +64,21 @@ pub(super) fn pending(
     after: u64,
     limit: usize,
 ) -> Result<Vec<PendingEvent>, StoreError> {
-    let events = txn.open_table(EVENTS).map_err(StoreError::db)?;
+    read(txn, EVENTS, account, after, limit)
+}
+
+/// Up to `limit` entries of `account` in `table` after `after`, in order.
+fn read(
+    txn: &ReadTransaction,
+    table: TableDefinition<(&str, u64), &[u8]>,
+    account: &str,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<PendingEvent>, StoreError> {
+    let table = txn.open_table(table).map_err(StoreError::db)?;
     let mut out = Vec::new();
     let start = after.saturating_add(1);
-    for entry in events
+    for entry in table
         .range((account, start)..=(account, u64::MAX))
         .map_err(StoreError::db)?
         .take(limit)
@@ -131,20 +142,7 @@ pub(super) fn dead_letters(
     account: &str,
     limit: usize,
 ) -> Result<Vec<PendingEvent>, StoreError> {
-    let dead = txn.open_table(DEAD_LETTERS).map_err(StoreError::db)?;
-    let mut out = Vec::new();
-    for entry in dead
-        .range((account, 0)..=(account, u64::MAX))
-        .map_err(StoreError::db)?
-        .take(limit)
-    {
-        let (k, v) = entry.map_err(StoreError::db)?;
-        out.push(PendingEvent {
-            seq: k.value().1,
-            json: bytes::Bytes::copy_from_slice(v.value()),
-        });
-    }
-    Ok(out)
+    read(txn, DEAD_LETTERS, account, 0, limit)
 }
 
 /// Puts every dead letter of `account` back in its queue (with new sequence numbers, so the
