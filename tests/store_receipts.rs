@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use smppd::config::MessageIdFormat;
 use smppd::dlr::{lookup_keys, store_key};
 use smppd::message::{Kind, Message, MessageId, Segment, SegmentStatus, Status};
-use smppd::store::{CommitLimits, Outbox, ReceiptOutcome, ReceiptRecord};
+use smppd::store::{CommitLimits, MoRecord, Outbox, ReceiptOutcome, ReceiptRecord};
 use smppd::webhook::EventSource;
 
 fn open(name: &str) -> Outbox {
@@ -200,4 +200,31 @@ async fn a_receipt_parked_too_long_is_kept_as_unmatched() {
         kept[0]["carrier_message_id"],
         u64::from_str_radix("abc123", 16).unwrap().to_string()
     );
+}
+
+#[tokio::test]
+async fn an_mo_whose_last_part_never_comes_is_delivered_incomplete() {
+    let o = open("mo");
+    let part = |n: u8, text: &str, at: u64| MoRecord {
+        account: Some("acme".into()),
+        carrier: "sim".into(),
+        from: "+34600111222".into(),
+        to: "12345".into(),
+        text: text.into(),
+        part: Some((7, 3, n)),
+        received_at_ms: at,
+    };
+    assert_eq!(o.mo(part(2, "world", 1_000)).await.unwrap(), None);
+    assert_eq!(o.mo(part(1, "hello ", 1_001)).await.unwrap(), None);
+    assert!(o.expire_mo(500).await.unwrap().is_empty(), "not stale yet");
+    assert_eq!(o.expire_mo(2_000).await.unwrap(), ["acme"]);
+    let e = events(&o);
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0]["text"], "hello world");
+    assert_eq!(
+        (e[0]["incomplete"].as_bool(), e[0]["parts_missing"].as_u64()),
+        (Some(true), Some(1))
+    );
+    // The part that comes later starts a new message rather than vanishing.
+    assert_eq!(o.mo(part(3, "!", 3_000)).await.unwrap(), None);
 }

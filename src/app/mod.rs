@@ -163,6 +163,7 @@ pub async fn run(
     tokio::spawn(expire_correlation(
         outbox.clone(),
         config.store.dlr_correlation_ttl,
+        hooks.clone(),
         stop.clone(),
     ));
     let listener = bind_socket(&config.api.socket)?;
@@ -312,8 +313,14 @@ async fn reload_on_hangup(control: Arc<control::Control>, stop: CancellationToke
 }
 
 /// Forgets receipt correlations older than `ttl` (`store.dlr_correlation_ttl`), and keeps
-/// receipts parked for longer than [`crate::store::PARK_FOR_MS`] as unmatched.
-async fn expire_correlation(outbox: Outbox, ttl: std::time::Duration, stop: CancellationToken) {
+/// receipts parked for longer than [`crate::store::PARK_FOR_MS`] as unmatched, and delivers
+/// MO messages whose missing parts never came, marked incomplete.
+async fn expire_correlation(
+    outbox: Outbox,
+    ttl: std::time::Duration,
+    hooks: Arc<arc_swap::ArcSwap<crate::webhook::Webhooks>>,
+    stop: CancellationToken,
+) {
     const BATCH: usize = 10_000;
     loop {
         tokio::select! {
@@ -332,6 +339,18 @@ async fn expire_correlation(outbox: Outbox, ttl: std::time::Duration, stop: Canc
                 "receipts never matched a submission; kept as unmatched"
             ),
             Err(e) => error!(error = %e, "cannot expire parked receipts"),
+        }
+        match outbox
+            .expire_mo(now_ms().saturating_sub(crate::store::MO_PARTS_WAIT_MS))
+            .await
+        {
+            Ok(accounts) => {
+                for a in &accounts {
+                    warn!(account = %a, "an MO's missing parts never came; delivered incomplete");
+                    hooks.load().wake(a);
+                }
+            }
+            Err(e) => error!(error = %e, "cannot expire MO parts"),
         }
     }
 }

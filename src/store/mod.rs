@@ -13,5 +13,7 @@ mod writer;
 
 pub use backend::{MessageStore, StoreFuture};
 pub use outbox::{Accepted, CLIENT_REF_TTL_MS, Outbox};
-pub use receipts::{MAX_PARKED, MoRecord, PARK_FOR_MS, ReceiptOutcome, ReceiptRecord};
+pub use receipts::{
+    MAX_PARKED, MO_PARTS_WAIT_MS, MoRecord, PARK_FOR_MS, ReceiptOutcome, ReceiptRecord,
+};
 pub use writer::{CommitLimits, CommitStats, StoreError, Writer};

@@ -60,6 +60,9 @@ enum Op {
     ExpireParked {
         before_ms: u64,
     },
+    ExpireMo {
+        before_ms: u64,
+    },
     Receipt(Box<ReceiptRecord>),
     Mo(Box<MoRecord>),
     Delivered(String, Vec<u64>),
@@ -74,6 +77,7 @@ enum Reply {
     Expired(usize),
     Receipt(ReceiptOutcome),
     Mo(Option<String>),
+    Accounts(Vec<String>),
 }
 
 /// The durable outbox. Clones share one database and one writer.
@@ -296,6 +300,15 @@ impl Outbox {
         }
     }
 
+    /// Delivers, marked incomplete, MO messages whose parts have waited since before
+    /// `before_ms`; the accounts that got events.
+    pub async fn expire_mo(&self, before_ms: u64) -> Result<Vec<String>, StoreError> {
+        match self.writer.write(Op::ExpireMo { before_ms }).await? {
+            Reply::Accounts(a) => Ok(a),
+            _ => Err(StoreError::Database("unexpected reply".into())),
+        }
+    }
+
     /// Puts `account`'s dead letters back in its webhook queue; how many.
     pub async fn replay(&self, account: &str) -> Result<usize, StoreError> {
         match self.writer.write(Op::Replay(account.to_owned())).await? {
@@ -397,6 +410,7 @@ fn apply(txn: &WriteTransaction, op: Op, seq: &mut Sequence) -> Result<Reply, St
         Op::ExpireParked { before_ms } => {
             receipts::expire_parked(txn, seq, before_ms).map(Reply::Expired)
         }
+        Op::ExpireMo { before_ms } => receipts::expire_mo(txn, seq, before_ms).map(Reply::Accounts),
         Op::Receipt(r) => receipts::receipt(txn, seq, &r, load, write_record).map(Reply::Receipt),
         Op::Mo(r) => receipts::mo(txn, seq, &r).map(Reply::Mo),
         Op::Delivered(account, seqs) => {

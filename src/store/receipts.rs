@@ -25,8 +25,12 @@ const CORRELATION_BY_AGE: TableDefinition<(u64, &str, &str), ()> =
 const PARKED: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("parked");
 /// seq → something no one could take (JSON), kept for an operator.
 const UNMATCHED: TableDefinition<u64, &[u8]> = TableDefinition::new("unmatched");
-/// (conversation key, part) → the part's text.
-const MO_PARTS: TableDefinition<(&str, u8), &str> = TableDefinition::new("mo_parts");
+/// (conversation key, part) → the part (postcard [`MoRecord`]).
+const MO_PARTS: TableDefinition<(&str, u8), &[u8]> = TableDefinition::new("mo_parts");
+
+/// How long the parts of an MO wait for the rest; then what arrived is delivered, marked
+/// incomplete (a handset sends all parts within seconds).
+pub const MO_PARTS_WAIT_MS: u64 = 10 * 60 * 1000;
 
 /// Receipts parked at once; past this, a receipt without its submission is kept as unmatched.
 pub const MAX_PARKED: u64 = 100_000;
@@ -81,7 +85,7 @@ pub enum ReceiptOutcome {
 }
 
 /// An MO message or part, decoded by the inbound edge.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MoRecord {
     /// The account that owns the destination, if any.
     pub account: Option<String>,
@@ -312,32 +316,58 @@ pub(super) fn mo(
     seq: &mut Sequence,
     r: &MoRecord,
 ) -> Result<Option<String>, StoreError> {
-    let text = match r.part {
-        None => r.text.clone(),
-        Some((reference, total, part)) => {
-            let conversation = format!("{}\0{}\0{}\0{reference}\0{total}", r.carrier, r.from, r.to);
-            let mut parts = txn.open_table(MO_PARTS).map_err(StoreError::db)?;
-            parts
-                .insert((conversation.as_str(), part), r.text.as_str())
-                .map_err(StoreError::db)?;
-            let have: Vec<(u8, String)> = parts
-                .range((conversation.as_str(), 0)..=(conversation.as_str(), u8::MAX))
-                .map_err(StoreError::db)?
-                .filter_map(Result::ok)
-                .map(|(k, v)| (k.value().1, v.value().to_owned()))
-                .collect();
-            if have.len() < usize::from(total) {
-                return Ok(None);
-            }
-            for (p, _) in &have {
-                parts
-                    .remove((conversation.as_str(), *p))
-                    .map_err(StoreError::db)?;
-            }
-            have.into_iter().map(|(_, t)| t).collect()
-        }
+    let Some((reference, total, part)) = r.part else {
+        return deliver_mo(txn, seq, r, r.text.clone(), 0);
     };
-    let event = json!({
+    let conversation = format!("{}\0{}\0{}\0{reference}\0{total}", r.carrier, r.from, r.to);
+    let bytes = postcard::to_stdvec(r).map_err(StoreError::db)?;
+    let have = {
+        let mut parts = txn.open_table(MO_PARTS).map_err(StoreError::db)?;
+        parts
+            .insert((conversation.as_str(), part), bytes.as_slice())
+            .map_err(StoreError::db)?;
+        take_parts(&mut parts, &conversation, Some(total))?
+    };
+    match have {
+        Some(have) => {
+            let text = have.iter().map(|p| p.text.as_str()).collect();
+            deliver_mo(txn, seq, &have[0], text, 0)
+        }
+        None => Ok(None),
+    }
+}
+
+/// The parts of `conversation` in order, removed from the table, when there are `total` of
+/// them (or whatever there is, with `None`).
+fn take_parts(
+    parts: &mut redb::Table<'_, (&str, u8), &[u8]>,
+    conversation: &str,
+    total: Option<u8>,
+) -> Result<Option<Vec<MoRecord>>, StoreError> {
+    let have: Vec<(u8, MoRecord)> = parts
+        .range((conversation, 0)..=(conversation, u8::MAX))
+        .map_err(StoreError::db)?
+        .filter_map(Result::ok)
+        .filter_map(|(k, v)| Some((k.value().1, postcard::from_bytes(v.value()).ok()?)))
+        .collect();
+    if have.is_empty() || total.is_some_and(|t| have.len() < usize::from(t)) {
+        return Ok(None);
+    }
+    for (p, _) in &have {
+        parts.remove((conversation, *p)).map_err(StoreError::db)?;
+    }
+    Ok(Some(have.into_iter().map(|(_, r)| r).collect()))
+}
+
+/// The `mo` event for a whole (or timed-out) message.
+fn deliver_mo(
+    txn: &WriteTransaction,
+    seq: &mut Sequence,
+    r: &MoRecord,
+    text: String,
+    parts_missing: u8,
+) -> Result<Option<String>, StoreError> {
+    let mut event = json!({
         "type": "mo",
         "event_id": event_id(r.received_at_ms),
         "from": r.from,
@@ -346,18 +376,59 @@ pub(super) fn mo(
         "carrier": r.carrier,
         "received_at": ts(r.received_at_ms),
     });
+    if parts_missing > 0 {
+        event["incomplete"] = true.into();
+        event["parts_missing"] = parts_missing.into();
+    }
     match &r.account {
         Some(account) => {
             events::append(txn, seq, account, &to_json(&event)?)?;
             Ok(Some(account.clone()))
         }
         None => {
-            let mut kept = event;
-            kept["reason"] = "no account owns this number".into();
-            keep_unmatched(txn, seq, &kept)?;
+            event["reason"] = "no account owns this number".into();
+            keep_unmatched(txn, seq, &event)?;
             Ok(None)
         }
     }
+}
+
+/// Delivers, marked incomplete, MO messages whose first part arrived before `before_ms` and
+/// whose other parts never came; the accounts that got events.
+pub(super) fn expire_mo(
+    txn: &WriteTransaction,
+    seq: &mut Sequence,
+    before_ms: u64,
+) -> Result<Vec<String>, StoreError> {
+    let stale: Vec<String> = {
+        let parts = txn.open_table(MO_PARTS).map_err(StoreError::db)?;
+        let mut out: Vec<String> = Vec::new();
+        for entry in parts.iter().map_err(StoreError::db)? {
+            let (k, v) = entry.map_err(StoreError::db)?;
+            let conversation = k.value().0.to_owned();
+            let old = postcard::from_bytes::<MoRecord>(v.value())
+                .map_or(true, |r| r.received_at_ms < before_ms);
+            if old && out.last() != Some(&conversation) {
+                out.push(conversation);
+            }
+        }
+        out
+    };
+    let mut accounts = Vec::new();
+    for conversation in stale {
+        let have = {
+            let mut parts = txn.open_table(MO_PARTS).map_err(StoreError::db)?;
+            take_parts(&mut parts, &conversation, None)?
+        };
+        let Some(have) = have else { continue };
+        let total = have[0].part.map_or(1, |(_, t, _)| t);
+        let missing = total.saturating_sub(u8::try_from(have.len()).unwrap_or(u8::MAX));
+        let text = have.iter().map(|p| p.text.as_str()).collect();
+        if let Some(a) = deliver_mo(txn, seq, &have[0], text, missing)? {
+            accounts.push(a);
+        }
+    }
+    Ok(accounts)
 }
 
 /// Forgets correlations recorded before `before_ms` (at most `limit`); how many.
