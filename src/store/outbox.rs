@@ -488,6 +488,7 @@ fn save(
     keys: &[(u16, String)],
     seq: &mut Sequence,
 ) -> Result<(), StoreError> {
+    let now_ms = u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap_or(0);
     let old = load(txn, m.id)?;
     if let Some(old) = &old {
         let mut due = txn.open_table(DUE).map_err(StoreError::db)?;
@@ -498,10 +499,9 @@ fn save(
                 *new = was.clone();
             }
         }
-        m.settle_receipts(m.done_at_ms.or(old.done_at_ms).unwrap_or(m.accepted_at_ms));
+        m.settle_receipts(now_ms);
     }
     if !keys.is_empty() {
-        let now_ms = u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap_or(0);
         receipts::correlate(txn, seq, &mut m, keys, now_ms)?;
     }
     write_record(txn, &m)?;
