@@ -170,7 +170,10 @@ fn the_example_config_validates_with_its_documented_defaults() {
     assert_eq!(demo.webhook.timeout, Duration::from_secs(10));
     assert_eq!(demo.webhook.retry_for, Duration::from_secs(24 * 3600));
     assert_eq!(hex::encode(demo.tokens[0].sha256), HASH_A);
-    assert_eq!(demo.tokens[0].scopes, [Scope::Send, Scope::Read]);
+    assert_eq!(
+        demo.tokens[0].scopes,
+        [Scope::Send, Scope::Read, Scope::Admin]
+    );
     let p = &demo.policy;
     let rate = p.rate.unwrap();
     assert_eq!(

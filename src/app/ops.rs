@@ -1,0 +1,130 @@
+//! The operations side of `smppd serve` (API.md §4): the admin listener on `[admin] listen`
+//! (GET /metrics, /healthz, /readyz, /v1/carriers) in its own task on its own TCP listener, so
+//! it keeps answering while the data path is saturated; and the sampler that copies carrier,
+//! store, webhook and account state into the metrics once a second.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::api::{Live, carriers_json};
+use crate::carrier::Carrier;
+use crate::store::Outbox;
+use crate::webhook::Webhooks;
+
+/// The carriers running now; [`super::control::Control::apply`] replaces the list on reload.
+pub(super) type Running = Arc<ArcSwap<Vec<Arc<Carrier>>>>;
+
+/// What the admin listener and the sampler read.
+#[derive(Debug, Clone)]
+pub(super) struct OpsView {
+    pub(super) carriers: Running,
+    pub(super) outbox: Outbox,
+    pub(super) hooks: Arc<ArcSwap<Webhooks>>,
+    pub(super) live: Arc<ArcSwap<Live>>,
+}
+
+/// Binds `listen` and serves the admin routes until `stop`.
+pub(super) async fn spawn_admin(
+    listen: std::net::SocketAddr,
+    view: OpsView,
+    stop: CancellationToken,
+) -> Result<tokio::task::JoinHandle<()>, String> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen} (admin): {e}"))?;
+    info!(listen = %listen, "admin listener: /metrics, /healthz, /readyz, /v1/carriers");
+    let app = Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/v1/carriers", get(carriers))
+        .with_state(view);
+    Ok(tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await
+        {
+            warn!(error = %e, "admin listener stopped");
+        }
+    }))
+}
+
+async fn metrics() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::metrics::render(),
+    )
+        .into_response()
+}
+
+async fn ready(State(view): State<OpsView>) -> Response {
+    let store_open = view.outbox.queued().is_ok();
+    let down: Vec<String> = view
+        .carriers
+        .load()
+        .iter()
+        .filter(|c| !c.is_up())
+        .map(|c| c.name().to_owned())
+        .collect();
+    if store_open && down.is_empty() {
+        return (StatusCode::OK, axum::Json(json!({"ready": true}))).into_response();
+    }
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        axum::Json(json!({"ready": false, "store_open": store_open, "carriers_down": down})),
+    )
+        .into_response()
+}
+
+async fn carriers(State(view): State<OpsView>) -> Response {
+    let snapshots: Vec<_> = view.carriers.load().iter().map(|c| c.snapshot()).collect();
+    (StatusCode::OK, axum::Json(carriers_json(&snapshots))).into_response()
+}
+
+/// Copies state into the metrics every second until `stop`.
+pub(super) async fn sample(view: OpsView, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+        sample_once(&view);
+        crate::metrics::upkeep();
+    }
+}
+
+fn sample_once(view: &OpsView) {
+    let snapshots: Vec<_> = view.carriers.load().iter().map(|c| c.snapshot()).collect();
+    crate::metrics::sample_carriers(&snapshots);
+    let outbox = &view.outbox;
+    if let (Ok(queued), Ok(parked), Ok(unmatched)) =
+        (outbox.queued(), outbox.parked(), outbox.unmatched_count())
+    {
+        crate::metrics::sample_store(queued, parked, unmatched);
+    }
+    for stats in view.hooks.load().stats() {
+        let backlog = outbox.backlog(&stats.account).unwrap_or(0);
+        crate::metrics::sample_webhook(&stats, backlog);
+    }
+    let live = view.live.load();
+    let now = jiff::Timestamp::now();
+    let policy = live.acceptor.policy();
+    for account in &live.acceptor.config().accounts {
+        let Some(rules) = policy.account(&account.id) else {
+            continue;
+        };
+        let quota = rules.quota.as_ref().map(|q| (q.used(now).1, q.limit()));
+        let credit = rules.credit.as_ref().map(|c| (c.left(), c.base()));
+        crate::metrics::sample_account(&account.id, quota, credit);
+    }
+}
