@@ -167,6 +167,10 @@ fn metrics_count_a_known_workload_and_readiness_follows_the_binds() {
     let binds = carrier["binds"].as_array().unwrap();
     assert_eq!(binds.len(), 2);
     assert!(binds.iter().all(|b| b["state"] == "bound"), "{listed}");
+    assert!(
+        binds.iter().all(|b| b["submits_per_s"].is_number()),
+        "{listed}"
+    );
     let submitted: u64 = binds.iter().map(|b| b["submitted"].as_u64().unwrap()).sum();
     assert_eq!(submitted, 10);
     let api = daemon::request(&socket, ADMIN, "GET", "/v1/carriers", "").unwrap();

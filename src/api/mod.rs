@@ -7,7 +7,7 @@
 mod carriers;
 pub mod tcp;
 
-pub use carriers::carriers_json;
+pub use carriers::{SubmitRates, carriers_json};
 
 use std::net::IpAddr;
 use std::sync::Arc;

@@ -38,6 +38,8 @@ pub(super) struct Control {
     /// The same carriers as `carriers`, for readers that must not wait for a reload's lock
     /// (the admin listener, the sampler).
     pub(super) running: super::ops::Running,
+    /// Each bind's submits/s, measured by the sampler.
+    pub(super) rates: crate::api::SubmitRates,
 }
 
 /// One sender task per account, each on its own webhook, reading from the store.
@@ -216,7 +218,7 @@ impl Admin for Control {
 
     fn carriers(&self) -> Value {
         let snapshots: Vec<_> = self.running.load().iter().map(|c| c.snapshot()).collect();
-        crate::api::carriers_json(&snapshots)
+        crate::api::carriers_json(&snapshots, &self.rates.load())
     }
 
     fn unmatched(&self) -> Result<Value, String> {

@@ -134,6 +134,7 @@ pub async fn run(
     let stop_dispatch = CancellationToken::new();
     let dispatching = tokio::spawn(dispatcher.clone().run(stop_dispatch.clone()));
 
+    let rates: crate::api::SubmitRates = Arc::default();
     let running_now: ops::Running = Arc::new(arc_swap::ArcSwap::from_pointee(carriers.clone()));
     let policy = restore_policy(&config, &outbox)?;
     let acceptor =
@@ -148,6 +149,7 @@ pub async fn run(
         outbox: outbox.clone(),
         hooks: hooks.clone(),
         running: running_now.clone(),
+        rates: rates.clone(),
     });
     let desk = Arc::new(inbound::InboundDesk {
         outbox: outbox.clone(),
@@ -174,6 +176,7 @@ pub async fn run(
         outbox: outbox.clone(),
         hooks: hooks.clone(),
         live: state.live.clone(),
+        rates,
     };
     let stop_admin = CancellationToken::new();
     let admin = ops::spawn_admin(config.admin.listen, view.clone(), stop_admin.clone()).await?;

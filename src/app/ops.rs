@@ -3,6 +3,7 @@
 //! it keeps answering while the data path is saturated; and the sampler that copies carrier,
 //! store, webhook and account state into the metrics once a second.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::api::{Live, carriers_json};
+use crate::api::{Live, SubmitRates, carriers_json};
 use crate::carrier::Carrier;
 use crate::store::Outbox;
 use crate::webhook::Webhooks;
@@ -31,6 +32,7 @@ pub(super) struct OpsView {
     pub(super) outbox: Outbox,
     pub(super) hooks: Arc<ArcSwap<Webhooks>>,
     pub(super) live: Arc<ArcSwap<Live>>,
+    pub(super) rates: SubmitRates,
 }
 
 /// Binds `listen` and serves the admin routes until `stop`.
@@ -88,24 +90,48 @@ async fn ready(State(view): State<OpsView>) -> Response {
 
 async fn carriers(State(view): State<OpsView>) -> Response {
     let snapshots: Vec<_> = view.carriers.load().iter().map(|c| c.snapshot()).collect();
-    (StatusCode::OK, axum::Json(carriers_json(&snapshots))).into_response()
+    let json = carriers_json(&snapshots, &view.rates.load());
+    (StatusCode::OK, axum::Json(json)).into_response()
 }
 
 /// Copies state into the metrics every second until `stop`.
 pub(super) async fn sample(view: OpsView, stop: CancellationToken) {
+    let mut last = Submitted::new();
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
-        sample_once(&view);
+        last = sample_once(&view, last);
         crate::metrics::upkeep();
     }
 }
 
-fn sample_once(view: &OpsView) {
+/// Each bind's submit count at the previous sample, and when.
+type Submitted = HashMap<(String, usize), (u64, tokio::time::Instant)>;
+
+fn sample_once(view: &OpsView, last: Submitted) -> Submitted {
     let snapshots: Vec<_> = view.carriers.load().iter().map(|c| c.snapshot()).collect();
     crate::metrics::sample_carriers(&snapshots);
+    let now = tokio::time::Instant::now();
+    let mut seen = Submitted::new();
+    let mut rates = HashMap::new();
+    for c in &snapshots {
+        for b in &c.binds {
+            let key = (c.name.clone(), b.id);
+            if let Some((before, at)) = last.get(&key) {
+                let secs = now.duration_since(*at).as_secs_f64();
+                if secs > 0.0 {
+                    rates.insert(
+                        key.clone(),
+                        b.submitted.saturating_sub(*before) as f64 / secs,
+                    );
+                }
+            }
+            seen.insert(key, (b.submitted, now));
+        }
+    }
+    view.rates.store(Arc::new(rates));
     let outbox = &view.outbox;
     if let (Ok(queued), Ok(parked), Ok(unmatched)) =
         (outbox.queued(), outbox.parked(), outbox.unmatched_count())
@@ -127,4 +153,5 @@ fn sample_once(view: &OpsView) {
         let credit = rules.credit.as_ref().map(|c| (c.left(), c.base()));
         crate::metrics::sample_account(&account.id, quota, credit);
     }
+    seen
 }
