@@ -200,3 +200,38 @@ fn metrics_count_a_known_workload_and_readiness_follows_the_binds() {
     // The admin listener keeps answering whatever the data path does.
     assert_eq!(admin_get(admin_port, "/healthz").0, 200);
 }
+
+#[test]
+fn a_reload_changes_the_carriers_the_admin_listener_reports() {
+    let d = dir("metrics-reload");
+    let (_sim, sim_port) = daemon::start_sim(&d, &[]);
+    let admin_port = free_port();
+    let config = write_config(&d, sim_port, admin_port);
+    let _serve = start_serve(&config);
+    let socket = d.join("api.sock");
+    eventually("/readyz answers 200 with the sim up", || {
+        admin_get(admin_port, "/readyz").0 == 200
+    });
+
+    // A second carrier nothing listens for: listed at once, and the daemon is not ready.
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&cfg::carrier("dead", free_port(), 1));
+    std::fs::write(&config, text).unwrap();
+    let reload = daemon::request(&socket, ADMIN, "POST", "/v1/admin/reload", "").unwrap();
+    assert_eq!(reload.status, 200, "{}", reload.json);
+    let (status, body) = admin_get(admin_port, "/v1/carriers");
+    assert_eq!(status, 200);
+    let listed: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let mut names: Vec<&str> = listed["carriers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["dead", "sim"]);
+    let (status, body) = admin_get(admin_port, "/readyz");
+    assert_eq!(status, 503, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["carriers_down"], serde_json::json!(["dead"]));
+}
