@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use metrics::{Counter, Histogram, Label, counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use metrics_util::MetricKindMask;
 
 use crate::carrier::CarrierSnapshot;
 use crate::message::SegmentStatus;
@@ -116,7 +117,11 @@ static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 /// same handle). Handles registered before this are no-ops, so the daemon calls it first.
 pub fn install() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| {
+        // Every gauge is set each second by the sampler: one not set for a while belongs to a
+        // carrier, bind or account a reload removed, and must not stay frozen (a carrier
+        // removed must not look down forever).
         let builder = PrometheusBuilder::new()
+            .idle_timeout(MetricKindMask::GAUGE, Some(Duration::from_secs(30)))
             .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)
             .and_then(|b| {
                 b.set_buckets_for_metric(Matcher::Full(STORE_BATCH_SIZE.into()), BATCH_BUCKETS)
