@@ -5,6 +5,7 @@
 //! [`AccountMetrics`], the statics behind [`api_refusal`] and friends); gauges that describe
 //! state (binds, queues, quotas, webhook counters) are sampled once a second by the daemon.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -329,8 +330,23 @@ const BIND_STATES: &[&str] = &[
     "stopped",
 ];
 
+/// The last value seen of each sampled count. A carrier or webhook sender restarted by a
+/// reload counts from zero again; exporting increments (not `absolute`, which keeps the
+/// maximum) keeps the exported counter moving instead of stalling until the old value.
+#[derive(Debug, Default)]
+pub struct Sampled {
+    last: HashMap<(&'static str, String, usize), u64>,
+}
+
+impl Sampled {
+    fn add(&mut self, counter: Counter, key: (&'static str, String, usize), now: u64) {
+        let before = self.last.insert(key, now).unwrap_or(0);
+        counter.increment(if now >= before { now - before } else { now });
+    }
+}
+
 /// Sets the carrier and bind gauges from snapshots.
-pub fn sample_carriers(snapshots: &[CarrierSnapshot]) {
+pub fn sample_carriers(sampled: &mut Sampled, snapshots: &[CarrierSnapshot]) {
     for c in snapshots {
         let carrier = c.name.clone();
         gauge!(CARRIER_QUEUED, CARRIER => carrier.clone()).set(c.queued as f64);
@@ -357,9 +373,14 @@ pub fn sample_carriers(snapshots: &[CarrierSnapshot]) {
             gauge!(BIND_UP, labels.to_vec()).set(f64::from(u8::from(bound)));
             gauge!(BIND_WINDOW_IN_USE, labels.to_vec()).set(b.in_flight as f64);
             gauge!(BIND_WINDOW, labels.to_vec()).set(b.window as f64);
-            counter!(BIND_SUBMITTED, labels.to_vec()).absolute(b.submitted);
-            counter!(BIND_CONNECTS, labels.to_vec()).absolute(b.connects);
-            counter!(BIND_THROTTLES, labels.to_vec()).absolute(b.throttles);
+            for (name, now) in [
+                (BIND_SUBMITTED, b.submitted),
+                (BIND_CONNECTS, b.connects),
+                (BIND_THROTTLES, b.throttles),
+            ] {
+                let key = (name, carrier.clone(), b.id);
+                sampled.add(counter!(name, labels.to_vec()), key, now);
+            }
         }
     }
 }
@@ -372,11 +393,16 @@ pub fn sample_store(queued: u64, parked: u64, unmatched: u64) {
 }
 
 /// Sets one account's webhook counters and backlog.
-pub fn sample_webhook(stats: &WebhookStats, backlog: u64) {
+pub fn sample_webhook(sampled: &mut Sampled, stats: &WebhookStats, backlog: u64) {
     let account = stats.account.clone();
-    counter!(WEBHOOK_DELIVERED, ACCOUNT => account.clone()).absolute(stats.delivered_events);
-    counter!(WEBHOOK_RETRIES, ACCOUNT => account.clone()).absolute(stats.failed_attempts);
-    counter!(WEBHOOK_DEAD_LETTERS, ACCOUNT => account.clone()).absolute(stats.dead_lettered_events);
+    for (name, now) in [
+        (WEBHOOK_DELIVERED, stats.delivered_events),
+        (WEBHOOK_RETRIES, stats.failed_attempts),
+        (WEBHOOK_DEAD_LETTERS, stats.dead_lettered_events),
+    ] {
+        let key = (name, account.clone(), 0);
+        sampled.add(counter!(name, ACCOUNT => account.clone()), key, now);
+    }
     gauge!(WEBHOOK_BACKLOG, ACCOUNT => account.clone()).set(backlog as f64);
     gauge!(WEBHOOK_RETRYING, ACCOUNT => account)
         .set(f64::from(u8::from(stats.retrying_since.is_some())));

@@ -152,6 +152,18 @@ fn metrics_count_a_known_workload_and_readiness_follows_the_binds() {
             sample(&text, "smppd_bind_up", &[("carrier", "sim"), ("bind", b)]) == Some(1.0)
         }) && sample(&text, "smppd_carrier_up", &[("carrier", "sim")]) == Some(1.0)
     });
+    eventually("the binds' submit counts sampled", || {
+        let text = metrics(admin_port);
+        let per_bind = |b| {
+            sample(
+                &text,
+                "smppd_bind_submitted_total",
+                &[("carrier", "sim"), ("bind", b)],
+            )
+            .unwrap_or(0.0)
+        };
+        per_bind("0") + per_bind("1") == 10.0
+    });
     let text = metrics(admin_port);
     assert!(sample(&text, "smppd_store_commits_total", &[]).unwrap_or(0.0) >= 10.0);
     assert!(text.contains("smppd_store_commit_seconds_bucket"), "{text}");

@@ -97,12 +97,13 @@ async fn carriers(State(view): State<OpsView>) -> Response {
 /// Copies state into the metrics every second until `stop`.
 pub(super) async fn sample(view: OpsView, stop: CancellationToken) {
     let mut last = Submitted::new();
+    let mut sampled = crate::metrics::Sampled::default();
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
-        last = sample_once(&view, last);
+        last = sample_once(&view, last, &mut sampled);
         crate::metrics::upkeep();
     }
 }
@@ -110,9 +111,13 @@ pub(super) async fn sample(view: OpsView, stop: CancellationToken) {
 /// Each bind's submit count at the previous sample, and when.
 type Submitted = HashMap<(String, usize), (u64, tokio::time::Instant)>;
 
-fn sample_once(view: &OpsView, last: Submitted) -> Submitted {
+fn sample_once(
+    view: &OpsView,
+    last: Submitted,
+    sampled: &mut crate::metrics::Sampled,
+) -> Submitted {
     let snapshots: Vec<_> = view.carriers.load().iter().map(|c| c.snapshot()).collect();
-    crate::metrics::sample_carriers(&snapshots);
+    crate::metrics::sample_carriers(sampled, &snapshots);
     let now = tokio::time::Instant::now();
     let mut seen = Submitted::new();
     let mut rates = HashMap::new();
@@ -140,7 +145,7 @@ fn sample_once(view: &OpsView, last: Submitted) -> Submitted {
     }
     for stats in view.hooks.load().stats() {
         let backlog = outbox.backlog(&stats.account).unwrap_or(0);
-        crate::metrics::sample_webhook(&stats, backlog);
+        crate::metrics::sample_webhook(sampled, &stats, backlog);
     }
     let live = view.live.load();
     let now = jiff::Timestamp::now();
