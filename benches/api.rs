@@ -62,6 +62,8 @@ fn config(dir: &Path, sim_port: u16) -> Arc<Config> {
         r#"
 [api]
 socket = "api.sock"
+[admin]
+listen = "127.0.0.1:0"
 [store]
 path = "data"
 max_outbox = 10000000

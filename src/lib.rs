@@ -20,6 +20,7 @@ pub mod framing;
 pub mod ingest;
 pub mod inspect;
 pub mod message;
+pub mod metrics;
 pub mod pdu;
 pub mod policy;
 pub mod routing;

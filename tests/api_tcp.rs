@@ -41,6 +41,8 @@ async fn daemon(dir: &Path, tls: Option<(&Path, &Path)>, stop: &CancellationToke
 socket = "api.sock"
 tcp = "127.0.0.1:{port}"
 {tls}
+[admin]
+listen = "127.0.0.1:0"
 [store]
 path = "data"
 [[carriers]]

@@ -4,7 +4,10 @@
 //! Optionally also on TCP ([`tcp`]), where the client's address is checked against the
 //! token's networks.
 
+mod carriers;
 pub mod tcp;
+
+pub use carriers::{SubmitRates, carriers_json};
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -50,6 +53,9 @@ pub trait Admin: Send + Sync + std::fmt::Debug {
 
     /// Receipts and inbound messages no message or account could take.
     fn unmatched(&self) -> Result<Value, String>;
+
+    /// Every running carrier and bind, as [`carriers_json`] shows them.
+    fn carriers(&self) -> Value;
 }
 
 /// What the handlers share.
@@ -109,6 +115,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/v1/admin/dead-letters/{account}", get(dead_letters))
         .route("/v1/admin/dead-letters/{account}/replay", post(replay))
         .route("/v1/admin/unmatched", get(unmatched))
+        .route("/v1/carriers", get(carriers::carriers))
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
@@ -116,6 +123,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
 
 fn refusal(r: &Refusal) -> Response {
     let api = ApiError::from(r);
+    crate::metrics::api_refusal(api.status, api.code);
     let status = StatusCode::from_u16(api.status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut response = (status, axum::Json(json!({ "error": api }))).into_response();
     if let Some(s) = api.retry_after_s
@@ -128,6 +136,7 @@ fn refusal(r: &Refusal) -> Response {
 
 fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "request failed inside smppd");
+    crate::metrics::api_response(500);
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         axum::Json(json!({"error": {"code": "internal_error", "message": e.to_string()}})),
@@ -156,6 +165,18 @@ fn authorize(
 }
 
 async fn submit(
+    state: State<Arc<ApiState>>,
+    client: Client,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let started = tokio::time::Instant::now();
+    let response = submit_messages(state, client, headers, body).await;
+    crate::metrics::api_accept_latency(started.elapsed());
+    response
+}
+
+async fn submit_messages(
     State(state): State<Arc<ApiState>>,
     client: Client,
     headers: HeaderMap,
@@ -217,9 +238,16 @@ async fn submit(
     }
     let results: Vec<Result<crate::ingest::Answer, Refusal>> =
         slots.into_iter().flatten().collect();
+    let counters = crate::metrics::account(&account);
+    for a in results.iter().flatten() {
+        counters.accepted(a.segments as u64);
+    }
     if !batch {
         return match results.into_iter().next() {
-            Some(Ok(answer)) => (StatusCode::ACCEPTED, axum::Json(answer)).into_response(),
+            Some(Ok(answer)) => {
+                crate::metrics::api_response(202);
+                (StatusCode::ACCEPTED, axum::Json(answer)).into_response()
+            }
             Some(Err(r)) => refusal(&r),
             None => internal("no result for the message"),
         };
@@ -228,9 +256,14 @@ async fn submit(
         .iter()
         .map(|r| match r {
             Ok(a) => serde_json::to_value(a).unwrap_or(Value::Null),
-            Err(e) => json!({ "error": ApiError::from(e) }),
+            Err(e) => {
+                let api = ApiError::from(e);
+                crate::metrics::api_refused_item(api.code);
+                json!({ "error": api })
+            }
         })
         .collect();
+    crate::metrics::api_response(207);
     (
         StatusCode::MULTI_STATUS,
         axum::Json(json!({ "results": items })),
@@ -259,6 +292,7 @@ async fn status(
     match state.outbox.get(id) {
         // Another account's message is as absent as a message that never was.
         Ok(Some(m)) if *m.account == *account => {
+            crate::metrics::api_response(200);
             (StatusCode::OK, axum::Json(status_json(&m))).into_response()
         }
         Ok(_) => refusal(&Refusal::NotFound),
@@ -286,7 +320,10 @@ fn admin(
 
 fn admin_answer(r: Result<Value, String>) -> Response {
     match r {
-        Ok(v) => (StatusCode::OK, axum::Json(v)).into_response(),
+        Ok(v) => {
+            crate::metrics::api_response(200);
+            (StatusCode::OK, axum::Json(v)).into_response()
+        }
         Err(e) => internal(e),
     }
 }

@@ -35,6 +35,11 @@ pub(super) struct Control {
     pub(super) inbound: mpsc::Sender<Inbound>,
     pub(super) outbox: Outbox,
     pub(super) hooks: Arc<ArcSwap<Webhooks>>,
+    /// The same carriers as `carriers`, for readers that must not wait for a reload's lock
+    /// (the admin listener, the sampler).
+    pub(super) running: super::ops::Running,
+    /// Each bind's submits/s, measured by the sampler.
+    pub(super) rates: crate::api::SubmitRates,
 }
 
 /// One sender task per account, each on its own webhook, reading from the store.
@@ -147,6 +152,9 @@ impl Control {
             tokens: TokenBook::from_config(&config),
             acceptor: old.acceptor.reloaded(config.clone()),
         }));
+        self.running.store(Arc::new(
+            next.values().map(|(_, c)| c.clone()).collect::<Vec<_>>(),
+        ));
         *carriers = next;
         drop(carriers);
         for carrier in retired {
@@ -206,6 +214,11 @@ impl Admin for Control {
             self.hooks.load().wake(&account);
             Ok(n)
         })
+    }
+
+    fn carriers(&self) -> Value {
+        let snapshots: Vec<_> = self.running.load().iter().map(|c| c.snapshot()).collect();
+        crate::api::carriers_json(&snapshots, &self.rates.load())
     }
 
     fn unmatched(&self) -> Result<Value, String> {

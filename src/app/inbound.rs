@@ -83,15 +83,32 @@ impl InboundDesk {
         let config = self.live.load().acceptor.config().clone();
         let work = read(&inbound, &config, now_ms());
         let stored = match work {
-            Work::Receipt(r) => self.outbox.receipt(r).await.map(|o| match o {
-                ReceiptOutcome::Matched { account } => Some(account),
-                ReceiptOutcome::Unmatched => {
-                    warn!(carrier = %inbound.carrier, "receipt kept as unmatched: parking is full");
-                    None
-                }
-                ReceiptOutcome::Parked | ReceiptOutcome::Repeated => None,
-            }),
-            Work::Mo(m) => self.outbox.mo(m).await,
+            Work::Receipt(r) => {
+                let status = r.status;
+                self.outbox.receipt(r).await.map(|o| match o {
+                    ReceiptOutcome::Matched { account } => {
+                        crate::metrics::receipt(status, "matched");
+                        Some(account)
+                    }
+                    ReceiptOutcome::Unmatched => {
+                        crate::metrics::receipt(status, "unmatched");
+                        warn!(carrier = %inbound.carrier, "receipt kept as unmatched: parking is full");
+                        None
+                    }
+                    ReceiptOutcome::Parked => {
+                        crate::metrics::receipt(status, "parked");
+                        None
+                    }
+                    ReceiptOutcome::Repeated => {
+                        crate::metrics::receipt(status, "repeated");
+                        None
+                    }
+                })
+            }
+            Work::Mo(m) => {
+                crate::metrics::mo();
+                self.outbox.mo(m).await
+            }
             Work::Keep(what) => {
                 warn!(carrier = %inbound.carrier, reason = %what["reason"], "inbound PDU kept as unmatched");
                 self.outbox.keep_unmatched(what).await.map(|_| None)

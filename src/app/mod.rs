@@ -7,6 +7,7 @@
 
 mod control;
 mod inbound;
+mod ops;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -92,6 +93,7 @@ pub async fn run(
     path: std::path::PathBuf,
     stop: CancellationToken,
 ) -> Result<(), String> {
+    crate::metrics::install();
     std::fs::create_dir_all(&config.store.path)
         .map_err(|e| format!("cannot create {}: {e}", config.store.path.display()))?;
     let outbox = Outbox::open(
@@ -132,6 +134,8 @@ pub async fn run(
     let stop_dispatch = CancellationToken::new();
     let dispatching = tokio::spawn(dispatcher.clone().run(stop_dispatch.clone()));
 
+    let rates: crate::api::SubmitRates = Arc::default();
+    let running_now: ops::Running = Arc::new(arc_swap::ArcSwap::from_pointee(carriers.clone()));
     let policy = restore_policy(&config, &outbox)?;
     let acceptor =
         Acceptor::with_policy(config.clone(), store.clone(), policy).with_waker(dispatcher.waker());
@@ -144,6 +148,8 @@ pub async fn run(
         inbound: inbound.clone(),
         outbox: outbox.clone(),
         hooks: hooks.clone(),
+        running: running_now.clone(),
+        rates: rates.clone(),
     });
     let desk = Arc::new(inbound::InboundDesk {
         outbox: outbox.clone(),
@@ -166,6 +172,16 @@ pub async fn run(
         hooks.clone(),
         stop.clone(),
     ));
+    let view = ops::OpsView {
+        carriers: running_now,
+        outbox: outbox.clone(),
+        hooks: hooks.clone(),
+        live: state.live.clone(),
+        rates,
+    };
+    let stop_admin = CancellationToken::new();
+    let admin = ops::spawn_admin(config.admin.listen, view.clone(), stop_admin.clone()).await?;
+    tokio::spawn(ops::sample(view, stop_admin.clone()));
     let listener = bind_socket(&config.api.socket)?;
     info!(socket = %config.api.socket.display(), carriers = carriers.len(), "smppd is serving");
     let stop_api = CancellationToken::new();
@@ -234,6 +250,9 @@ pub async fn run(
     {
         warn!("inbound PDUs still being stored after 10 s; the SMSC resends what was not answered");
     }
+    // The admin listener answers until the very end, so a scrape sees the drain.
+    stop_admin.cancel();
+    let _ = admin.await;
     hooks.load().shutdown().await;
     drop(hooks);
     drop(dispatcher);

@@ -38,6 +38,7 @@ struct Route {
     text: TextProfile,
     on_timeout: OnTimeout,
     id_format: MessageIdFormat,
+    metrics: crate::metrics::CarrierMetrics,
 }
 
 /// The keys receipts for the segments just sent will be matched by.
@@ -63,6 +64,7 @@ fn routes(carriers: Vec<(Arc<Carrier>, &CarrierSettings)>) -> HashMap<String, Ro
             (
                 s.carrier.name.clone(),
                 Route {
+                    metrics: crate::metrics::CarrierMetrics::new(&s.carrier.name),
                     carrier,
                     text: s.text.clone(),
                     on_timeout: s.on_timeout,
@@ -219,8 +221,10 @@ impl Dispatcher {
             let Some((pending, parts)) = self.parts_for(&mut message, route) else {
                 continue;
             };
+            let handed = tokio::time::Instant::now();
             match route.carrier.submit(parts).await {
                 Ok(outcomes) => {
+                    route.metrics.submitted(&outcomes, handed.elapsed());
                     next = Some(record(
                         &mut message,
                         &name,

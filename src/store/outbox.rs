@@ -339,6 +339,12 @@ impl Outbox {
         receipts::unmatched(&txn, limit)
     }
 
+    /// How many receipts and inbound messages are kept as unmatched.
+    pub fn unmatched_count(&self) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::db)?;
+        receipts::unmatched_count(&txn)
+    }
+
     /// Receipts parked, waiting for their submission to be recorded.
     pub fn parked(&self) -> Result<u64, StoreError> {
         let txn = self.db.begin_read().map_err(StoreError::db)?;

@@ -300,6 +300,14 @@ pub(super) fn unmatched(
     Ok(out)
 }
 
+/// How many receipts and inbound PDUs are kept as unmatched.
+pub(super) fn unmatched_count(txn: &ReadTransaction) -> Result<u64, StoreError> {
+    txn.open_table(UNMATCHED)
+        .map_err(StoreError::db)?
+        .len()
+        .map_err(StoreError::db)
+}
+
 /// Parked receipts (each counted once per lookup key).
 pub(super) fn parked(txn: &ReadTransaction) -> Result<u64, StoreError> {
     txn.open_table(PARKED)

@@ -190,6 +190,7 @@ fn commit_batch<Op, Reply, F>(
     })();
     // Requests not reached before an error are answered with that error too, never dropped.
     waiting.extend(requests.map(|r| r.reply));
+    let ok = result.is_ok();
     match result {
         Ok(replies) => {
             stats.commits.fetch_add(1, Ordering::Relaxed);
@@ -206,6 +207,8 @@ fn commit_batch<Op, Reply, F>(
             }
         }
     }
-    let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    let took = started.elapsed();
+    crate::metrics::store_commit(n, ok, took);
+    let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
     stats.commit_nanos.fetch_add(nanos, Ordering::Relaxed);
 }

@@ -58,6 +58,8 @@ pub(crate) struct AccountTask {
     pub(crate) limits: BatchLimits,
     pub(crate) wake: Arc<Notify>,
     pub(crate) counters: Arc<Counters>,
+    /// Registered once per task, so a POST records without a registry lookup.
+    pub(crate) post_latency: metrics::Histogram,
     pub(crate) stop: CancellationToken,
 }
 
@@ -131,7 +133,10 @@ impl AccountTask {
         let body = body(batch);
         let mut retry: Option<Retry> = None;
         loop {
-            match self.client.post(&self.hook, body.clone()).await {
+            let posted = tokio::time::Instant::now();
+            let delivery = self.client.post(&self.hook, body.clone()).await;
+            self.post_latency.record(posted.elapsed().as_secs_f64());
+            match delivery {
                 Delivery::Acknowledged => {
                     if !self.settle(Settle::Delivered, &seqs).await {
                         return None;

@@ -92,6 +92,7 @@ impl Webhooks {
                 limits,
                 wake: slot.wake.clone(),
                 counters: slot.counters.clone(),
+                post_latency: crate::metrics::webhook_post(&account),
                 stop: stop.clone(),
             };
             tasks.spawn(task.run().instrument(span));

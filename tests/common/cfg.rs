@@ -13,9 +13,17 @@ pub fn sha(token: &str) -> String {
 }
 
 /// `[api]` (socket `api.sock`, then `api` lines) and `[store]` (path `data`, then `store`
-/// lines).
+/// lines); the admin listener on a port the system picks, so daemons run side by side.
 pub fn service(api: &str, store: &str) -> String {
-    format!("[api]\nsocket = \"api.sock\"\n{api}\n[store]\npath = \"data\"\n{store}\n")
+    service_admin(api, store, 0)
+}
+
+/// As [`service`], with the admin listener on `127.0.0.1:admin_port`.
+pub fn service_admin(api: &str, store: &str, admin_port: u16) -> String {
+    format!(
+        "[api]\nsocket = \"api.sock\"\n{api}\n[admin]\nlisten = \"127.0.0.1:{admin_port}\"\n\
+         [store]\npath = \"data\"\n{store}\n"
+    )
 }
 
 /// A carrier at `127.0.0.1:port` with one transceiver bind per `binds`, quick reconnects.
