@@ -252,14 +252,11 @@ pub(super) fn receipt(
     let mut parked = txn.open_table(PARKED).map_err(StoreError::db)?;
     if parked.len().map_err(StoreError::db)? >= MAX_PARKED {
         drop(parked);
-        keep_unmatched(
+        keep_receipt(
             txn,
             seq,
-            &json!({
-                "type": "receipt", "carrier": r.carrier, "carrier_message_id": r.message_id,
-                "status": r.status, "error": r.error, "received_at": ts(r.received_at_ms),
-                "reason": "no submission with this id, and the parking space is full",
-            }),
+            r,
+            "no submission with this id, and the parking space is full",
         )?;
         return Ok(ReceiptOutcome::Unmatched);
     }
@@ -270,6 +267,24 @@ pub(super) fn receipt(
             .map_err(StoreError::db)?;
     }
     Ok(ReceiptOutcome::Parked)
+}
+
+/// Keeps a receipt that matched no submission, with why.
+fn keep_receipt(
+    txn: &WriteTransaction,
+    seq: &mut Sequence,
+    r: &ReceiptRecord,
+    reason: &str,
+) -> Result<u64, StoreError> {
+    keep_unmatched(
+        txn,
+        seq,
+        &json!({
+            "type": "receipt", "carrier": r.carrier, "carrier_message_id": r.message_id,
+            "status": r.status, "error": r.error, "received_at": ts(r.received_at_ms),
+            "reason": reason,
+        }),
+    )
 }
 
 /// Keeps something no one could take, for an operator to list.
@@ -504,14 +519,11 @@ pub(super) fn expire_parked(
                     .map_err(StoreError::db)?;
             }
         }
-        keep_unmatched(
+        keep_receipt(
             txn,
             seq,
-            &json!({
-                "type": "receipt", "carrier": r.carrier, "carrier_message_id": r.message_id,
-                "status": r.status, "error": r.error, "received_at": ts(r.received_at_ms),
-                "reason": "no submission with this id was recorded within an hour",
-            }),
+            r,
+            "no submission with this id was recorded within an hour",
         )?;
     }
     Ok(stale.len())
