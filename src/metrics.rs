@@ -23,8 +23,13 @@ use crate::webhook::WebhookStats;
 pub const SUBMITS: &str = "smppd_submits_total";
 /// Messages handed to a carrier (one per dispatch attempt that reached a bind).
 pub const MESSAGES_SUBMITTED: &str = "smppd_messages_submitted_total";
-/// From handing a message to a carrier to its last submit_sm_resp, queue wait included.
+/// One submit_sm on the wire to its submit_sm_resp, per carrier.
 pub const SUBMIT_SECONDS: &str = "smppd_submit_seconds";
+/// From when a message became due (accepted, or released from hold) to its first submit_sm on
+/// the wire, first attempts only, per carrier.
+pub const INGEST_TO_WIRE_SECONDS: &str = "smppd_ingest_to_wire_seconds";
+/// From a segment's submit_sm_resp to its delivery receipt.
+pub const SUBMIT_TO_RECEIPT_SECONDS: &str = "smppd_submit_to_receipt_seconds";
 /// API answers by HTTP status.
 pub const API_RESPONSES: &str = "smppd_api_responses_total";
 /// API refusals by code (a batch's refused items each count once).
@@ -109,6 +114,8 @@ pub const OUTCOME: &str = "outcome";
 
 const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+    // Receipts come minutes or hours after their submit.
+    60.0, 300.0, 1800.0, 3600.0, 21600.0, 86400.0,
 ];
 const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 5.0, 10.0, 50.0, 100.0, 500.0, 1000.0, 4096.0];
 
@@ -151,13 +158,51 @@ fn status_name(s: CommandStatus) -> &'static str {
     s.name().unwrap_or("other")
 }
 
+/// One carrier's latencies measured at its binds, registered when the carrier starts.
+#[derive(Debug, Clone)]
+pub struct WireMetrics {
+    submit: Histogram,
+    ingest: Histogram,
+}
+
+impl WireMetrics {
+    /// Handles for `carrier`.
+    pub fn new(carrier: &str) -> WireMetrics {
+        install();
+        WireMetrics {
+            submit: histogram!(SUBMIT_SECONDS, CARRIER => carrier.to_owned()),
+            ingest: histogram!(INGEST_TO_WIRE_SECONDS, CARRIER => carrier.to_owned()),
+        }
+    }
+
+    /// A submit_sm answered `took` after it was written.
+    pub fn answered(&self, took: Duration) {
+        self.submit.record(took.as_secs_f64());
+    }
+
+    /// A message's first submit_sm written `waited_ms` after it became due.
+    pub fn on_wire(&self, waited_ms: u64) {
+        self.ingest.record(waited_ms as f64 / 1000.0);
+    }
+}
+
+/// A receipt matched its segment `ms` after the segment's submit_sm_resp.
+pub fn receipt_latency(ms: u64) {
+    static LATENCY: OnceLock<Histogram> = OnceLock::new();
+    LATENCY
+        .get_or_init(|| {
+            install();
+            histogram!(SUBMIT_TO_RECEIPT_SECONDS)
+        })
+        .record(ms as f64 / 1000.0);
+}
+
 /// One carrier's submit counters, registered when the dispatcher learns the carrier.
 #[derive(Debug, Clone)]
 pub struct CarrierMetrics {
     carrier: String,
     accepted: Counter,
     messages: Counter,
-    latency: Histogram,
 }
 
 impl CarrierMetrics {
@@ -168,14 +213,12 @@ impl CarrierMetrics {
             carrier: carrier.to_owned(),
             accepted: counter!(SUBMITS, CARRIER => carrier.to_owned(), COMMAND_STATUS => "ESME_ROK"),
             messages: counter!(MESSAGES_SUBMITTED, CARRIER => carrier.to_owned()),
-            latency: histogram!(SUBMIT_SECONDS, CARRIER => carrier.to_owned()),
         }
     }
 
-    /// A message's parts answered with `outcomes`, `took` after it was handed over.
-    pub fn submitted(&self, outcomes: &[Outcome], took: Duration) {
+    /// A message's parts answered with `outcomes`.
+    pub fn submitted(&self, outcomes: &[Outcome]) {
         self.messages.increment(1);
-        self.latency.record(took.as_secs_f64());
         for o in outcomes {
             let status = match o {
                 Outcome::Accepted { .. } => {

@@ -222,3 +222,54 @@ async fn a_full_outbox_answers_503_with_retry_after() {
     );
     assert_eq!(retry.as_deref(), Some("1"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draining_daemon_refuses_submissions_with_503_but_still_answers_reads() {
+    let text = [
+        cfg::service("", ""),
+        cfg::carrier("spain", 2775, 1),
+        cfg::route("+34", &["spain"]),
+        cfg::account(
+            "acme",
+            Some("ACME"),
+            &[("acme-token", "\"send\", \"read\"")],
+            "",
+        ),
+    ]
+    .concat();
+    let config = cfg::load(&text, Path::new("/"));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("api");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(format!("draining-{}.redb", std::process::id()));
+    let _ = std::fs::remove_file(&p);
+    let outbox = Outbox::open(&p, CommitLimits::default()).unwrap();
+    let state = ApiState::new(
+        Acceptor::new(config.clone(), Arc::new(outbox.clone())),
+        Arc::new(outbox),
+    );
+    let draining = state.draining.clone();
+    let app = router(Arc::new(state));
+    let body = r#"{"to": "+34600111222", "text": "before"}"#;
+    let (status, answer, _) = call(&app, "POST", "/v1/messages", Some("acme-token"), body).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    let id = answer["id"].as_str().unwrap().to_owned();
+
+    draining.cancel();
+    let body = r#"{"to": "+34600111223", "text": "after"}"#;
+    let (status, answer, retry) =
+        call(&app, "POST", "/v1/messages", Some("acme-token"), body).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
+    assert_eq!(answer["error"]["code"], "shutting_down");
+    assert_eq!(retry.as_deref(), Some("5"));
+    // What was accepted before can still be looked up.
+    let (status, m, _) = call(
+        &app,
+        "GET",
+        &format!("/v1/messages/{id}"),
+        Some("acme-token"),
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{m}");
+    assert_eq!(m["status"], "queued");
+}

@@ -405,3 +405,43 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_no_bind_has_started_are_withdrawn_and_started_ones_finish() {
+    let sim = simulator(|_| {}).await;
+    let mut cfg = carrier_cfg(&sim, trx(1));
+    // One submit a second: the first message goes out, the rest wait for the rate.
+    cfg.max_tps = 1;
+    let carrier = Arc::new(Carrier::start(cfg, tokio::sync::mpsc::channel(16).0).unwrap());
+    common::eventually(LIMIT, "a bind", || carrier.is_up()).await;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let tasks: Vec<_> = (0..4)
+        .map(|i| {
+            let (carrier, stop) = (carrier.clone(), stop.clone());
+            tokio::spawn(async move {
+                let part = common::submit_sm(&format!("3460000000{i}"), "x", 0);
+                carrier.submit_until(vec![part], None, &stop).await
+            })
+        })
+        .collect();
+    common::eventually(LIMIT, "the first submit at the SMSC", || {
+        sim.stats().submit_sm_accepted == 1
+    })
+    .await;
+    stop.cancel();
+    let mut sent = 0;
+    let mut withdrawn = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(outcomes) if accepted(&outcomes) => sent += 1,
+            Err(smppd::carrier::SubmitError::Withdrawn(_)) => withdrawn += 1,
+            other => panic!("unexpected: {other:?}"),
+        }
+    }
+    // Every outcome is known: what went out was answered, the rest never left.
+    assert_eq!((sent, withdrawn), (1, 3));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(sim.stats().submit_sm_accepted, 1);
+    carrier.shutdown().await;
+    sim.shutdown().await.unwrap();
+}

@@ -130,6 +130,7 @@ fn the_example_config_validates_with_its_documented_defaults() {
     assert_eq!(config.store.max_outbox, 1_000_000);
     assert_eq!(config.store.commit_interval, Duration::from_millis(2));
     assert_eq!(config.store.commit_max_batch, 1000);
+    assert_eq!(config.shutdown.grace, Duration::from_secs(30));
 
     let sim = config.carrier("sim").unwrap();
     let c = &sim.carrier;
@@ -1027,4 +1028,19 @@ numbers = ["12345", "+34600000000"]
         reason.contains("already belongs to accounts[1].numbers[0]"),
         "{reason}"
     );
+}
+
+#[test]
+fn the_drain_grace_period_is_a_bounded_duration() {
+    let config = load(&minimal("[shutdown]\ngrace = \"5s\"\n")).unwrap();
+    assert_eq!(config.shutdown.grace, Duration::from_secs(5));
+    let (path, reason) = only_problem(&minimal("[shutdown]\ngrace = \"2h\"\n"));
+    assert_eq!(
+        (path.as_str(), reason.as_str()),
+        ("shutdown.grace", "must be at most 1h")
+    );
+    let (path, _) = only_problem(&minimal("[shutdown]\ngrace = \"soon\"\n"));
+    assert_eq!(path, "shutdown.grace");
+    let (path, _) = only_problem(&minimal("[shutdown]\nwait = \"5s\"\n"));
+    assert_eq!(path, "shutdown.wait");
 }

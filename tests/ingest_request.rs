@@ -274,6 +274,7 @@ fn every_refusal_has_its_status_and_code() {
         ),
         (Refusal::CreditExhausted, 429, "credit_exhausted"),
         (Refusal::Overloaded, 503, "overloaded"),
+        (Refusal::ShuttingDown, 503, "shutting_down"),
         (Refusal::NotFound, 404, "not_found"),
     ];
     for (r, status, code) in table {

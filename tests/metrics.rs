@@ -94,7 +94,7 @@ fn post(socket: &Path, token: &str, body: &str) -> u16 {
 #[test]
 fn metrics_count_a_known_workload_and_readiness_follows_the_binds() {
     let d = dir("metrics");
-    let (sim, sim_port) = daemon::start_sim(&d, &[]);
+    let (sim, sim_port) = daemon::start_sim(&d, &["--dlr-delay", "200ms"]);
     let admin_port = free_port();
     let config = write_config(&d, sim_port, admin_port);
     let _serve = start_serve(&config);
@@ -167,7 +167,24 @@ fn metrics_count_a_known_workload_and_readiness_follows_the_binds() {
     let text = metrics(admin_port);
     assert!(sample(&text, "smppd_store_commits_total", &[]).unwrap_or(0.0) >= 10.0);
     assert!(text.contains("smppd_store_commit_seconds_bucket"), "{text}");
-    assert!(text.contains("smppd_submit_seconds_bucket"), "{text}");
+    // One submit_sm→resp per segment, one ingest-to-wire per first attempt, one
+    // submit-to-receipt per matched receipt.
+    let sim_label = [("carrier", "sim")];
+    assert_eq!(
+        sample(&text, "smppd_submit_seconds_count", &sim_label),
+        Some(10.0)
+    );
+    assert_eq!(
+        sample(&text, "smppd_ingest_to_wire_seconds_count", &sim_label),
+        Some(10.0)
+    );
+    eventually("10 receipts matched and timed", || {
+        sample(
+            &metrics(admin_port),
+            "smppd_submit_to_receipt_seconds_count",
+            &[],
+        ) == Some(10.0)
+    });
 
     // /v1/carriers, on the admin listener and on the API socket with the admin scope.
     let (status, body) = admin_get(admin_port, "/v1/carriers");

@@ -121,12 +121,16 @@ async fn a_late_dispatch_record_does_not_undo_a_receipt_and_repeats_are_ignored(
         .receipt(receipt("1a2b0", SegmentStatus::Delivered))
         .await
         .unwrap();
-    assert_eq!(
-        first,
-        ReceiptOutcome::Matched {
-            account: "acme".into()
-        }
-    );
+    let ReceiptOutcome::Matched {
+        account,
+        submitted_at_ms,
+    } = first
+    else {
+        panic!("not matched: {first:?}");
+    };
+    assert_eq!(account, "acme");
+    // The time the submission was recorded, not the receipt's own.
+    assert!(submitted_at_ms > 0, "{submitted_at_ms}");
     // The dispatcher's older copy of the record comes back.
     o.save_correlated(m.clone(), Vec::new()).await.unwrap();
     assert_eq!(

@@ -70,6 +70,9 @@ pub struct ApiState {
     pub max_body_bytes: usize,
     /// The admin operations, when the daemon provides them.
     pub admin: Option<Arc<dyn Admin>>,
+    /// Cancelled when the daemon starts to drain: submissions are then refused with 503
+    /// `shutting_down` (reads still answer).
+    pub draining: tokio_util::sync::CancellationToken,
 }
 
 impl ApiState {
@@ -84,6 +87,7 @@ impl ApiState {
             outbox,
             max_body_bytes: config.api.max_body_bytes,
             admin: None,
+            draining: tokio_util::sync::CancellationToken::new(),
         }
     }
 
@@ -182,6 +186,9 @@ async fn submit_messages(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    if state.draining.is_cancelled() {
+        return refusal(&Refusal::ShuttingDown);
+    }
     let live = state.live.load_full();
     let account = match authorize(&live, &headers, client_addr(client), Scope::Send) {
         Ok(a) => a,

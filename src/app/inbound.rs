@@ -85,9 +85,16 @@ impl InboundDesk {
         let stored = match work {
             Work::Receipt(r) => {
                 let status = r.status;
+                let received_at_ms = r.received_at_ms;
                 self.outbox.receipt(r).await.map(|o| match o {
-                    ReceiptOutcome::Matched { account } => {
+                    ReceiptOutcome::Matched {
+                        account,
+                        submitted_at_ms,
+                    } => {
                         crate::metrics::receipt(status, "matched");
+                        crate::metrics::receipt_latency(
+                            received_at_ms.saturating_sub(submitted_at_ms),
+                        );
                         Some(account)
                     }
                     ReceiptOutcome::Unmatched => {

@@ -1,9 +1,13 @@
 //! `smppd serve`: wires the parts together and owns the shutdown tree. The config is loaded
 //! and checked first (nothing starts on a bad one); then the store opens, the carriers bind, the
-//! dispatcher starts, and the API listens on its Unix socket. SIGTERM or SIGINT stops the API
-//! (new requests are refused), lets the dispatcher record what is in flight, unbinds every
-//! carrier and closes the store; a second signal exits at once. SIGHUP reloads the config
-//! ([`reload`]).
+//! dispatcher starts, and the API listens on its Unix socket. SIGHUP reloads the config.
+//!
+//! SIGTERM or SIGINT drains, within `shutdown.grace`: submissions are refused with 503
+//! `shutting_down` and `/readyz` turns 503; the dispatcher withdraws what no bind has started
+//! and waits for the windows to be answered and recorded; every bind unbinds; inbound PDUs
+//! already received are stored; webhook batches in progress finish; the store closes. Past the
+//! grace period, or at a second signal, the daemon stops at once: everything accepted is on
+//! disk already, and what was on the wire unanswered is sent again at the next start.
 
 mod control;
 mod inbound;
@@ -50,7 +54,11 @@ pub fn main(path: &Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(Arc::new(config), path.to_path_buf())) {
+    let result = runtime.block_on(serve(Arc::new(config), path.to_path_buf()));
+    // After a drain cut short by its grace period, bind tasks may still be running: they hold
+    // nothing that is not on disk, so they are not waited for.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             error!(error = %e, "smppd stopped");
@@ -140,6 +148,7 @@ pub async fn run(
     let acceptor =
         Acceptor::with_policy(config.clone(), store.clone(), policy).with_waker(dispatcher.waker());
     let state = ApiState::new(acceptor, store.clone());
+    let draining = state.draining.clone();
     let control = Arc::new(control::Control {
         path,
         live: state.live.clone(),
@@ -178,6 +187,7 @@ pub async fn run(
         hooks: hooks.clone(),
         live: state.live.clone(),
         rates,
+        draining: draining.clone(),
     };
     let stop_admin = CancellationToken::new();
     let admin = ops::spawn_admin(config.admin.listen, view.clone(), stop_admin.clone()).await?;
@@ -217,46 +227,52 @@ pub async fn run(
             }))
         }
     };
+    let live = state.live.clone();
     drop(state);
 
     stop.cancelled().await;
-    info!("stopping: no new requests; finishing what is in flight");
+    draining.cancel();
+    let grace = live.load().acceptor.config().shutdown.grace;
+    info!(
+        grace = ?grace,
+        "draining: submissions refused; finishing the windows in flight"
+    );
+    let drain = async {
+        stop_dispatch.cancel();
+        let _ = dispatching.await;
+        // The carriers running now, after any reloads.
+        let running: Vec<Arc<Carrier>> = control
+            .carriers
+            .lock()
+            .await
+            .drain()
+            .map(|(_, (_, c))| c)
+            .collect();
+        for c in &running {
+            c.shutdown().await;
+        }
+        info!(carriers = running.len(), "every bind unbound");
+        // Every bind is gone: what they handed over is stored and answered, then the desk
+        // stops.
+        close_inbound.cancel();
+        let _ = taking_inbound.await;
+        hooks.load().shutdown().await;
+    };
+    if tokio::time::timeout(grace, drain).await.is_err() {
+        warn!(
+            grace = ?grace,
+            "the drain outlasted the grace period: stopping now; everything accepted is stored, and what was on the wire unanswered is sent again at the next start"
+        );
+    }
     stop_api.cancel();
     let _ = api.await;
     if let Some(tcp) = api_tcp {
         let _ = tcp.await;
     }
-    stop_dispatch.cancel();
-    let _ = dispatching.await;
-    // The carriers running now, after any reloads.
-    let running: Vec<Arc<Carrier>> = control
-        .carriers
-        .lock()
-        .await
-        .drain()
-        .map(|(_, (_, c))| c)
-        .collect();
-    drop(carriers);
-    for c in &running {
-        c.shutdown().await;
-    }
-    drop(running);
-    drop(control);
-    // Every bind is gone: what they handed over is stored and answered, then the desk stops.
-    close_inbound.cancel();
-    if tokio::time::timeout(std::time::Duration::from_secs(10), taking_inbound)
-        .await
-        .is_err()
-    {
-        warn!("inbound PDUs still being stored after 10 s; the SMSC resends what was not answered");
-    }
     // The admin listener answers until the very end, so a scrape sees the drain.
     stop_admin.cancel();
     let _ = admin.await;
-    hooks.load().shutdown().await;
-    drop(hooks);
-    drop(dispatcher);
-    drop(store);
+    drop((carriers, control, hooks, dispatcher, store, live));
     let _ = std::fs::remove_file(&config.api.socket);
     outbox.close().await;
     info!("stopped");

@@ -33,6 +33,8 @@ pub(super) struct OpsView {
     pub(super) hooks: Arc<ArcSwap<Webhooks>>,
     pub(super) live: Arc<ArcSwap<Live>>,
     pub(super) rates: SubmitRates,
+    /// Cancelled when the drain starts: not ready any more.
+    pub(super) draining: CancellationToken,
 }
 
 /// Binds `listen` and serves the admin routes until `stop`.
@@ -78,12 +80,15 @@ async fn ready(State(view): State<OpsView>) -> Response {
         .filter(|c| !c.is_up())
         .map(|c| c.name().to_owned())
         .collect();
-    if store_open && down.is_empty() {
+    let draining = view.draining.is_cancelled();
+    if store_open && down.is_empty() && !draining {
         return (StatusCode::OK, axum::Json(json!({"ready": true}))).into_response();
     }
     (
         StatusCode::SERVICE_UNAVAILABLE,
-        axum::Json(json!({"ready": false, "store_open": store_open, "carriers_down": down})),
+        axum::Json(json!({
+            "ready": false, "store_open": store_open, "carriers_down": down, "draining": draining,
+        })),
     )
         .into_response()
 }

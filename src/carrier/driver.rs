@@ -258,8 +258,8 @@ impl<'a> Connection<'a> {
             let Some(job) = self.jobs.get(&token) else {
                 continue;
             };
-            if job.abandoned() {
-                // The caller gave up before anything was sent: nothing to do.
+            if !job.may_send() {
+                // The caller gave up or withdrew it before anything was sent: nothing to do.
                 self.jobs.remove(&token);
                 continue;
             }
@@ -267,6 +267,11 @@ impl<'a> Connection<'a> {
                 Ok(_) => {
                     self.status.count_submit();
                     self.pacer.sent(now);
+                    if let Some(job) = self.jobs.get_mut(&token)
+                        && let Some(waited) = job.sent(now, epoch_ms())
+                    {
+                        self.shared.wire.on_wire(waited);
+                    }
                 }
                 Err(e) => {
                     warn!(carrier = %self.shared.name, error = %e, "part refused before sending");
@@ -329,6 +334,13 @@ impl<'a> Connection<'a> {
         let Some(job) = self.jobs.get_mut(&token) else {
             return;
         };
+        if matches!(
+            outcome,
+            Outcome::Accepted { .. } | Outcome::Rejected(_) | Outcome::Throttled(_)
+        ) && let Some(took) = job.answered(now)
+        {
+            self.shared.wire.answered(took);
+        }
         match outcome {
             Outcome::Accepted { .. } => {
                 self.pacer.accepted(now);
@@ -415,6 +427,10 @@ impl<'a> Connection<'a> {
         }
         self.ready.clear();
     }
+}
+
+fn epoch_ms() -> u64 {
+    u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap_or(0)
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

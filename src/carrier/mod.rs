@@ -48,6 +48,9 @@ pub enum SubmitError {
     /// A message needs at least one part.
     #[error("a message needs at least one part")]
     Empty,
+    /// The caller stopped waiting before any part was sent: nothing happened.
+    #[error("withdrawn from carrier {0} before anything was sent")]
+    Withdrawn(String),
 }
 
 /// What the binds of one carrier share.
@@ -59,6 +62,7 @@ pub(crate) struct Shared {
     requeue: async_channel::Sender<Job>,
     pub(crate) inbound: mpsc::Sender<Inbound>,
     pub(crate) limiter: DefaultDirectRateLimiter,
+    pub(crate) wire: crate::metrics::WireMetrics,
     pub(crate) clock: governor::clock::DefaultClock,
     pub(crate) shutdown: CancellationToken,
 }
@@ -137,6 +141,7 @@ impl Carrier {
             limiter: RateLimiter::direct(Quota::per_second(rate)),
             clock: governor::clock::DefaultClock::default(),
             shutdown: CancellationToken::new(),
+            wire: crate::metrics::WireMetrics::new(&cfg.name),
             cfg,
         });
         let tasks = TaskTracker::new();
@@ -172,20 +177,44 @@ impl Carrier {
     /// the message: the parts after it are `NotSent`. Waits while the queue is full. Dropping
     /// the future withdraws the message if no part has been sent yet.
     pub async fn submit(&self, parts: Vec<Bytes>) -> Result<Vec<Outcome>, SubmitError> {
+        self.submit_until(parts, None, &CancellationToken::new())
+            .await
+    }
+
+    /// [`Carrier::submit`], for a message due since `due_ms` (ms since the epoch, on its first
+    /// attempt: measured as ingest-to-wire), withdrawn with [`SubmitError::Withdrawn`] if `stop`
+    /// comes before a bind starts it. Once its first part is on the wire it is waited for, so
+    /// every outcome is known.
+    pub async fn submit_until(
+        &self,
+        parts: Vec<Bytes>,
+        due_ms: Option<u64>,
+        stop: &CancellationToken,
+    ) -> Result<Vec<Outcome>, SubmitError> {
         if parts.is_empty() {
             return Err(SubmitError::Empty);
         }
         if !self.is_up() {
             return Err(SubmitError::NoBind(self.name().into()));
         }
-        let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(Job::new(parts, reply))
-            .await
-            .map_err(|_| SubmitError::Closed(self.name().into()))?;
-        answer
-            .await
-            .map_err(|_| SubmitError::Closed(self.name().into()))
+        let closed = || SubmitError::Closed(self.name().into());
+        let (reply, mut answer) = oneshot::channel();
+        let job = Job::new(parts, reply, due_ms);
+        let claim = job.claim();
+        tokio::select! {
+            biased;
+            sent = self.jobs.send(job) => sent.map_err(|_| closed())?,
+            _ = stop.cancelled() => return Err(SubmitError::Withdrawn(self.name().into())),
+        }
+        tokio::select! {
+            biased;
+            outcomes = &mut answer => return outcomes.map_err(|_| closed()),
+            _ = stop.cancelled() => {}
+        }
+        if claim.withdraw() {
+            return Err(SubmitError::Withdrawn(self.name().into()));
+        }
+        answer.await.map_err(|_| closed())
     }
 
     /// Every bind's state, window use, rate and last error.

@@ -17,6 +17,7 @@ pub(super) struct RawConfig {
     pub(super) carriers: Option<Vec<RawCarrier>>,
     pub(super) routes: Option<Vec<RawRoute>>,
     pub(super) accounts: Option<Vec<RawAccount>>,
+    pub(super) shutdown: Option<RawShutdown>,
 }
 
 /// `[api]`.
@@ -43,6 +44,13 @@ pub(super) struct RawServerTls {
 #[serde(deny_unknown_fields, expecting = "a table")]
 pub(super) struct RawAdmin {
     pub(super) listen: Option<String>,
+}
+
+/// `[shutdown]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(super) struct RawShutdown {
+    pub(super) grace: Option<String>,
 }
 
 /// `[store]`.

@@ -32,6 +32,8 @@ pub struct Config {
     pub routes: Vec<Route>,
     /// `[[accounts]]`, in file order; ids, token hashes and inbound numbers are unique.
     pub accounts: Vec<Account>,
+    /// `[shutdown]`: how SIGTERM drains.
+    pub shutdown: Shutdown,
 }
 
 impl Config {
@@ -82,6 +84,15 @@ pub struct ServerTls {
 pub struct Admin {
     /// `/metrics`, `/healthz`, `/readyz`. Default `127.0.0.1:9464`.
     pub listen: SocketAddr,
+}
+
+/// `[shutdown]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shutdown {
+    /// The longest a SIGTERM drain may take (windows answered, binds unbound, webhook batches
+    /// flushed); past it the store is closed and the daemon exits anyway, losing nothing
+    /// accepted. Default 30 s.
+    pub grace: Duration,
 }
 
 /// `[store]`.

@@ -135,7 +135,8 @@ impl Dispatcher {
         self.wake.clone()
     }
 
-    /// Runs until `shutdown`; then waits for the messages in flight to be recorded.
+    /// Runs until `shutdown`; then withdraws the messages no bind has started and waits for
+    /// the rest to be answered and recorded.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let tasks = tokio_util::task::TaskTracker::new();
         while !shutdown.is_cancelled() {
@@ -167,9 +168,10 @@ impl Dispatcher {
                 let Ok(permit) = permit else { break };
                 started += 1;
                 let me = self.clone();
+                let stop = shutdown.clone();
                 tasks.spawn(async move {
                     let id = message.id;
-                    me.dispatch(message).await;
+                    me.dispatch(message, &stop).await;
                     if let Ok(mut s) = me.in_flight.lock() {
                         s.remove(&id);
                     }
@@ -197,8 +199,9 @@ impl Dispatcher {
             .any(|name| carriers.get(name).is_some_and(|r| r.carrier.is_up()))
     }
 
-    /// One attempt at one message, recorded durably whatever happens.
-    async fn dispatch(&self, mut message: Message) {
+    /// One attempt at one message, recorded durably whatever happens; unless `stop` withdrew
+    /// it before any part was sent, when it stays on disk as it was.
+    async fn dispatch(&self, mut message: Message, stop: &CancellationToken) {
         message.attempts += 1;
         let mut next = None;
         if !message
@@ -221,10 +224,11 @@ impl Dispatcher {
             let Some((pending, parts)) = self.parts_for(&mut message, route) else {
                 continue;
             };
-            let handed = tokio::time::Instant::now();
-            match route.carrier.submit(parts).await {
+            // The first attempt's wait since due is the ingest-to-wire latency.
+            let due = (message.attempts == 1).then_some(message.due_ms);
+            match route.carrier.submit_until(parts, due, stop).await {
                 Ok(outcomes) => {
-                    route.metrics.submitted(&outcomes, handed.elapsed());
+                    route.metrics.submitted(&outcomes);
                     next = Some(record(
                         &mut message,
                         &name,
@@ -236,6 +240,7 @@ impl Dispatcher {
                     correlate = correlation_keys(&message, &pending, route.id_format);
                     break;
                 }
+                Err(crate::carrier::SubmitError::Withdrawn(_)) => return,
                 // No bind up there: the next carrier of the route takes it.
                 Err(_) => continue,
             }

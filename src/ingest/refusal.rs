@@ -103,6 +103,9 @@ pub enum Refusal {
     /// The outbox is at its bound; nothing was stored.
     #[error("smppd is at capacity; nothing was stored, retry later")]
     Overloaded,
+    /// The daemon is draining before it stops; nothing was stored.
+    #[error("smppd is shutting down; nothing was stored, retry shortly (or on another instance)")]
+    ShuttingDown,
     /// The requested message does not exist for this account.
     #[error("no such message")]
     NotFound,
@@ -175,12 +178,14 @@ impl From<&Refusal> for ApiError {
             DailyQuotaExceeded { .. } => (429, "daily_quota_exceeded"),
             CreditExhausted => (429, "credit_exhausted"),
             Overloaded => (503, "overloaded"),
+            ShuttingDown => (503, "shutting_down"),
         };
         let retry_after_s = match r {
             RateLimited { retry_after_s } | DailyQuotaExceeded { retry_after_s } => {
                 Some(*retry_after_s)
             }
             Overloaded => Some(1),
+            ShuttingDown => Some(5),
             _ => None,
         };
         ApiError {

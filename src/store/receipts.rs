@@ -75,6 +75,8 @@ pub enum ReceiptOutcome {
     Matched {
         /// The message's account.
         account: String,
+        /// When the segment's submit_sm_resp was recorded, ms since the epoch.
+        submitted_at_ms: u64,
     },
     /// The segment was settled already (a repeated receipt): nothing new.
     Repeated,
@@ -240,12 +242,15 @@ pub(super) fn receipt(
         }
         hit
     };
-    if let Some((id, segment, _)) = hit
+    if let Some((id, segment, submitted_at_ms)) = hit
         && let Some(mut m) = load(txn, MessageId(id))?
     {
         if settle(txn, seq, &mut m, usize::from(segment), r, r.received_at_ms)? {
             save(txn, &m)?;
-            return Ok(ReceiptOutcome::Matched { account: m.account });
+            return Ok(ReceiptOutcome::Matched {
+                account: m.account,
+                submitted_at_ms,
+            });
         }
         return Ok(ReceiptOutcome::Repeated);
     }

@@ -208,6 +208,7 @@ pub(super) fn validate(raw: &RawConfig, file: &Path, cx: &Context<'_>) -> (Optio
     let api = service::api(&mut report, cx, &root.key("api"), raw.api.as_ref());
     let admin = service::admin(&mut report, &root.key("admin"), raw.admin.as_ref());
     let store = service::store(&mut report, cx, &root.key("store"), raw.store.as_ref());
+    let shutdown = service::shutdown(&mut report, &root.key("shutdown"), raw.shutdown.as_ref());
     let carriers = carrier::carriers(
         &mut report,
         cx,
@@ -237,6 +238,7 @@ pub(super) fn validate(raw: &RawConfig, file: &Path, cx: &Context<'_>) -> (Optio
             carriers: carriers.valid?,
             routes: routes?,
             accounts: accounts?,
+            shutdown: shutdown?,
         })
     })();
     (config, report)

@@ -1,4 +1,5 @@
-//! `[api]`, `[admin]` and `[store]`: where the daemon listens and keeps its data.
+//! `[api]`, `[admin]`, `[store]` and `[shutdown]`: where the daemon listens, keeps its data,
+//! and how long it may take to stop.
 
 use std::net::SocketAddr;
 use std::os::unix::ffi::OsStrExt;
@@ -6,8 +7,8 @@ use std::time::Duration;
 
 use super::{Context, Report, Valid, pem};
 use crate::config::error::KeyPath;
-use crate::config::raw::{RawAdmin, RawApi, RawServerTls, RawStore};
-use crate::config::types::{Admin, Api, ApiTcp, ServerTls, Store};
+use crate::config::raw::{RawAdmin, RawApi, RawServerTls, RawShutdown, RawStore};
+use crate::config::types::{Admin, Api, ApiTcp, ServerTls, Shutdown, Store};
 
 /// `api.max_batch` when absent (API.md: "default 1000").
 const DEFAULT_MAX_BATCH: usize = 1000;
@@ -16,6 +17,8 @@ const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// `admin.listen` when absent (API.md §4).
 const DEFAULT_ADMIN: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9464);
+/// `shutdown.grace` when absent: well inside the unit's `TimeoutStopSec=60`.
+const DEFAULT_GRACE: Duration = Duration::from_secs(30);
 /// A Unix socket path is at most 107 bytes on Linux (`sun_path` is 108 with the NUL).
 const MAX_SOCKET_PATH: usize = 107;
 
@@ -186,6 +189,31 @@ pub(super) fn store(
         commit_interval: commit_interval?,
         commit_max_batch: commit_max_batch?,
     })
+}
+
+/// `[shutdown]`.
+pub(super) fn shutdown(
+    report: &mut Report,
+    path: &KeyPath,
+    raw: Option<&RawShutdown>,
+) -> Valid<Shutdown> {
+    let grace_path = path.key("grace");
+    let grace = report
+        .duration(
+            &grace_path,
+            raw.and_then(|r| r.grace.as_deref()),
+            DEFAULT_GRACE,
+            true,
+        )
+        .and_then(|d| {
+            // Under systemd, TimeoutStopSec must outlast it; an hour is a hang, not a drain.
+            if d > Duration::from_secs(3600) {
+                report.error(&grace_path, "must be at most 1h");
+                return None;
+            }
+            Some(d)
+        });
+    Some(Shutdown { grace: grace? })
 }
 
 /// A listener address: an IP address and a port (host names are not resolved for listeners).
