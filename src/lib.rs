@@ -19,6 +19,7 @@ pub mod dlr;
 pub mod framing;
 pub mod ingest;
 pub mod inspect;
+pub mod logging;
 pub mod message;
 pub mod metrics;
 pub mod pdu;

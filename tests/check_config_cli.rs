@@ -105,6 +105,22 @@ fn json_lists_the_problems_for_tools() {
 }
 
 #[test]
+fn a_bad_log_level_names_log_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_variant(dir.path(), "# level = \"info\"", "level = \"chatty\"");
+    let run = check_config(&["--config", &file], &[]);
+    assert_eq!(run.code, 64, "{}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with(&format!("{file}:"))
+            && lines[0].contains(": log.level: \"chatty\" is not a level"),
+        "{}",
+        lines[0]
+    );
+}
+
+#[test]
 fn secrets_come_from_the_environment_the_daemon_is_given() {
     let dir = tempfile::tempdir().unwrap();
     let file = write_variant(

@@ -470,6 +470,39 @@ fn missing_sections_and_keys_are_named() {
 }
 
 #[test]
+fn the_log_section_is_optional_and_its_level_is_a_checked_filter() {
+    use smppd::config::{Log, LogFormat};
+    let example = Config::load(Path::new("config/smppd.example.toml")).unwrap();
+    let default = Log {
+        format: LogFormat::Text,
+        level: "info".into(),
+    };
+    assert_eq!(example.log, default);
+    assert_eq!(load(&minimal("")).unwrap().log, default);
+
+    let json = "\n[log]\nformat = \"json\"\nlevel = \"warn,smppd::carrier=debug\"\n";
+    let log = load(&minimal(json)).unwrap().log;
+    assert_eq!(log.format, LogFormat::Json);
+    assert_eq!(log.level, "warn,smppd::carrier=debug");
+
+    // A bare word would be read as a target and silence everything else: refused.
+    let (path, reason) = only_problem(&minimal("\n[log]\nlevel = \"verbose\"\n"));
+    assert_eq!(path, "log.level");
+    assert!(reason.contains("\"verbose\" is not a level"), "{reason}");
+    let (path, reason) = only_problem(&minimal("\n[log]\nlevel = \"info,smppd=loud\"\n"));
+    assert_eq!(path, "log.level");
+    assert!(reason.contains("not a valid filter directive"), "{reason}");
+    let (path, _) = only_problem(&minimal("\n[log]\nlevel = \"\"\n"));
+    assert_eq!(path, "log.level");
+    let (path, reason) = only_problem(&minimal("\n[log]\nformat = \"xml\"\n"));
+    assert_eq!(path, "log.format");
+    assert!(reason.contains("expected `text` or `json`"), "{reason}");
+    let (path, reason) = only_problem(&minimal("\n[log]\ncolour = true\n"));
+    assert_eq!(path, "log.colour");
+    assert!(reason.contains("unknown field"), "{reason}");
+}
+
+#[test]
 fn secrets_come_inline_from_the_environment_or_from_a_file() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("secrets")).unwrap();

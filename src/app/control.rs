@@ -2,7 +2,7 @@
 //! only a valid one is applied. Tokens, accounts, policies and routes are swapped in one step
 //! (a request sees the old set or the new, never a mix); carriers whose bind settings did not
 //! change keep their binds up; changed ones are restarted, removed ones unbound. `[api]`,
-//! `[admin]` and `[store]` are bound at start-up: a change there is reported as needing a
+//! `[admin]`, `[store]` and `[log]` are bound at start-up: a change there is reported as needing a
 //! restart and otherwise ignored.
 
 use std::collections::HashMap;
@@ -76,6 +76,9 @@ impl Control {
         }
         if config.store != old_config.store {
             restart_needed.push("store");
+        }
+        if config.log != old_config.log {
+            restart_needed.push("log");
         }
 
         // Start what is new or changed before touching the running set, so a carrier that

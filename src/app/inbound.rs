@@ -17,6 +17,7 @@ use crate::api::Live;
 use crate::carrier::Inbound;
 use crate::config::{Config, MessageIdFormat};
 use crate::dlr::{self, lookup_keys};
+use crate::logging::mask;
 use crate::message::{SegmentStatus, Status};
 use crate::pdu::CommandStatus;
 use crate::store::{MoRecord, Outbox, ReceiptOutcome, ReceiptRecord};
@@ -114,6 +115,14 @@ impl InboundDesk {
             }
             Work::Mo(m) => {
                 crate::metrics::mo();
+                if m.account.is_none() {
+                    warn!(
+                        carrier = %inbound.carrier,
+                        from = %mask::phone(&m.from),
+                        to = %mask::phone(&m.to),
+                        "MO for a number no account owns: kept as unmatched"
+                    );
+                }
                 self.outbox.mo(m).await
             }
             Work::Keep(what) => {

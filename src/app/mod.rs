@@ -43,7 +43,7 @@ pub fn main(path: &Path) -> ExitCode {
             return ExitCode::from(EX_USAGE);
         }
     };
-    init_logging();
+    crate::logging::init(&config.log);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -66,15 +66,6 @@ pub fn main(path: &Path) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SMPPD_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }
 
 /// Runs the daemon with a config loaded from `path` until SIGTERM or SIGINT (a second signal

@@ -1,6 +1,7 @@
 //! One bind's task: connect (TCP or TLS), bind, move submits through the session's window as
 //! fast as the carrier allows, hand inbound messages to their consumer, and reconnect with
-//! backoff when the link ends.
+//! backoff when the link ends. It runs inside its `bind` span (carrier, bind, mode), so its log
+//! lines name only what happened.
 //!
 //! The read side is polled in the task's own loop; writes go to a separate writer task through a
 //! small bounded channel, so reading never waits behind a slow write, and everything the session
@@ -61,7 +62,7 @@ pub(crate) async fn run(shared: Arc<Shared>, status: Arc<BindStatus>) {
                 }
             }
             Err(e) => {
-                warn!(carrier = %shared.name, bind = status.id, error = %e, "connect failed");
+                warn!(error = %e, "connect failed");
                 status.set_error(format!("connect to {}:{}: {e}", cfg.host, cfg.port));
             }
         }
@@ -70,7 +71,7 @@ pub(crate) async fn run(shared: Arc<Shared>, status: Arc<BindStatus>) {
         }
         status.set_state(BindState::Backoff);
         let delay = backoff.next_delay();
-        debug!(carrier = %shared.name, bind = status.id, ?delay, "reconnecting after backoff");
+        debug!(?delay, "reconnecting after backoff");
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
             _ = shared.shutdown.cancelled() => break,
@@ -219,7 +220,7 @@ impl<'a> Connection<'a> {
         match frame {
             Some(Ok(frame)) => self.session.handle_frame(now(), frame),
             Some(Err(e)) => {
-                warn!(carrier = %self.shared.name, bind = self.status.id, error = %e, "framing lost");
+                warn!(error = %e, "framing lost");
                 self.status.set_error(format!("framing: {e}"));
                 // The stream can no longer be cut: say why, best effort, and close.
                 let nack = Pdu::generic_nack(0, CommandStatus::InvalidCommandLength);
@@ -274,7 +275,7 @@ impl<'a> Connection<'a> {
                     }
                 }
                 Err(e) => {
-                    warn!(carrier = %self.shared.name, error = %e, "part refused before sending");
+                    warn!(error = %e, "part refused before sending");
                     self.resolve(token, Outcome::Rejected(CommandStatus::SystemError), now);
                 }
             }
@@ -288,7 +289,7 @@ impl<'a> Connection<'a> {
         while let Some(event) = self.session.poll_event() {
             match event {
                 Event::Bound { system_id, .. } => {
-                    info!(carrier = %self.shared.name, bind = self.status.id, mode = self.status.mode.as_str(), smsc = %system_id, "bound");
+                    info!(smsc = %system_id, "bound");
                     self.bound = true;
                     self.status.set_state(BindState::Bound);
                 }
@@ -321,7 +322,7 @@ impl<'a> Connection<'a> {
                     }
                 }
                 Event::Alert { .. } => {
-                    info!(carrier = %self.shared.name, bind = self.status.id, "alert_notification");
+                    info!("alert_notification");
                 }
                 Event::Closed(reason) => closed = Some(reason),
             }
@@ -410,13 +411,13 @@ impl<'a> Connection<'a> {
     fn finish(&mut self, reason: CloseReason) {
         match reason {
             CloseReason::BindFailed(status) => {
-                warn!(carrier = %self.shared.name, bind = self.status.id, %status, "bind refused");
+                warn!(%status, "bind refused");
                 self.status.set_error(format!("bind refused: {status}"));
             }
             CloseReason::Unbound => {}
             other => {
                 if self.bound {
-                    warn!(carrier = %self.shared.name, bind = self.status.id, reason = ?other, "link lost");
+                    warn!(reason = ?other, "link lost");
                 }
                 self.status.set_error(format!("link ended: {other:?}"));
             }

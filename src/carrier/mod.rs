@@ -25,6 +25,7 @@ use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
 pub use backoff::Backoff;
 pub use config::{BindCounts, CarrierConfig, TlsSettings};
@@ -151,7 +152,14 @@ impl Carrier {
             .map(|(id, mode)| Arc::new(BindStatus::new(id, mode, shared.cfg.window)))
             .collect();
         for status in &binds {
-            tasks.spawn(driver::run(shared.clone(), status.clone()));
+            // Every line the bind logs (connects, binds, link losses) says which bind it is.
+            let span = tracing::info_span!(
+                "bind",
+                carrier = %shared.name,
+                bind = status.id,
+                mode = %status.mode.as_str()
+            );
+            tasks.spawn(driver::run(shared.clone(), status.clone()).instrument(span));
         }
         tasks.close();
         Ok(Carrier {

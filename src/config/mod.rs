@@ -29,6 +29,7 @@ pub use types::{
     Account, Admin, Api, ApiTcp, CarrierSettings, Config, MessageIdFormat, OnTimeout, Policy,
     QuietHours, QuietZone, Rate, RatePeriod, Route, Scope, ServerTls, Store, Token, Webhook,
 };
+pub use types::{Log, LogFormat};
 
 use document::Document;
 use raw::RawConfig;

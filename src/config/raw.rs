@@ -13,6 +13,7 @@ use serde::Deserialize;
 pub(super) struct RawConfig {
     pub(super) api: Option<RawApi>,
     pub(super) admin: Option<RawAdmin>,
+    pub(super) log: Option<RawLog>,
     pub(super) store: Option<RawStore>,
     pub(super) carriers: Option<Vec<RawCarrier>>,
     pub(super) routes: Option<Vec<RawRoute>>,
@@ -51,6 +52,22 @@ pub(super) struct RawAdmin {
 #[serde(deny_unknown_fields, expecting = "a table")]
 pub(super) struct RawShutdown {
     pub(super) grace: Option<String>,
+}
+
+/// `[log]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(super) struct RawLog {
+    pub(super) format: Option<RawLogFormat>,
+    pub(super) level: Option<String>,
+}
+
+/// `log.format`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum RawLogFormat {
+    Text,
+    Json,
 }
 
 /// `[store]`.

@@ -24,6 +24,8 @@ pub struct Config {
     pub api: Api,
     /// `[admin]`: metrics and health.
     pub admin: Admin,
+    /// `[log]`: how the daemon logs.
+    pub log: Log,
     /// `[store]`: the durable store.
     pub store: Store,
     /// `[[carriers]]`, in file order; names are unique.
@@ -93,6 +95,25 @@ pub struct Shutdown {
     /// flushed); past it the store is closed and the daemon exits anyway, losing nothing
     /// accepted. Default 30 s.
     pub grace: Duration,
+}
+
+/// `[log]`. Read once at start-up: a reload reports a change here as needing a restart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Log {
+    /// How each line is written to standard error. Default text.
+    pub format: LogFormat,
+    /// An `EnvFilter` directive string (`"info"`, `"info,smppd::carrier=debug"`), checked at
+    /// load; the `SMPPD_LOG` environment variable overrides it. Default `info`.
+    pub level: String,
+}
+
+/// `log.format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines, one per event, with the spans in front.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
 }
 
 /// `[store]`.

@@ -24,7 +24,7 @@ use crate::carrier::Carrier;
 use crate::config::{CarrierSettings, MessageIdFormat, OnTimeout};
 use crate::message::{Message, MessageId, SegmentStatus};
 use crate::store::MessageStore;
-use crate::text::{ReferenceAllocator, TextProfile};
+use crate::text::{ReferenceAllocator, TextError, TextProfile};
 
 /// Messages read from the outbox per round.
 const PAGE: usize = 512;
@@ -276,7 +276,13 @@ impl Dispatcher {
         let frames = match encode(message, &route.text, reference) {
             Ok(f) => f,
             Err(e) => {
-                tracing::warn!(id = %message.id, error = %e, "cannot encode for this carrier");
+                // The error may quote a character of the text: only its kind goes to the log.
+                tracing::warn!(
+                    id = %message.id,
+                    to = %crate::logging::mask::phone(&message.to),
+                    error = %loggable(&e),
+                    "cannot encode for this carrier"
+                );
                 return None;
             }
         };
@@ -300,5 +306,16 @@ impl Dispatcher {
             .collect();
         let parts = pending.iter().map(|&i| frames[i].clone()).collect();
         Some((pending, parts))
+    }
+}
+
+/// `e` as a log may show it: an unmappable character is named by position, not quoted, so no
+/// part of the message text reaches the log.
+fn loggable(e: &EncodeError) -> String {
+    match e {
+        EncodeError::Text(TextError::Unmappable {
+            position, alphabet, ..
+        }) => format!("the character at position {position} has no mapping in {alphabet}"),
+        other => other.to_string(),
     }
 }

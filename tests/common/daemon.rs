@@ -106,6 +106,24 @@ pub fn start_serve(config: &Path) -> Proc {
             .spawn()
             .unwrap(),
     );
+    wait_for_socket(child, config)
+}
+
+/// As [`start_serve`], logging as the config says (no `SMPPD_LOG`) into the file `log`.
+pub fn start_serve_logged(config: &Path, log: &Path) -> Proc {
+    let child = Proc(
+        Command::new(BIN)
+            .args(["serve", "--config"])
+            .arg(config)
+            .env_remove("SMPPD_LOG")
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_socket(child, config)
+}
+
+fn wait_for_socket(child: Proc, config: &Path) -> Proc {
     let socket = config.parent().unwrap().join("api.sock");
     for _ in 0..600 {
         if UnixStream::connect(&socket).is_ok() {

@@ -4,6 +4,7 @@
 
 mod account;
 mod carrier;
+mod log;
 mod pem;
 mod policy;
 mod route;
@@ -207,6 +208,7 @@ pub(super) fn validate(raw: &RawConfig, file: &Path, cx: &Context<'_>) -> (Optio
     let root = KeyPath::root();
     let api = service::api(&mut report, cx, &root.key("api"), raw.api.as_ref());
     let admin = service::admin(&mut report, &root.key("admin"), raw.admin.as_ref());
+    let log = log::log(&mut report, &root.key("log"), raw.log.as_ref());
     let store = service::store(&mut report, cx, &root.key("store"), raw.store.as_ref());
     let shutdown = service::shutdown(&mut report, &root.key("shutdown"), raw.shutdown.as_ref());
     let carriers = carrier::carriers(
@@ -234,6 +236,7 @@ pub(super) fn validate(raw: &RawConfig, file: &Path, cx: &Context<'_>) -> (Optio
             file: file.to_path_buf(),
             api: api?,
             admin: admin?,
+            log: log?,
             store: store?,
             carriers: carriers.valid?,
             routes: routes?,
