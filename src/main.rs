@@ -40,6 +40,8 @@ enum Command {
     },
     /// Run the built-in SMSC simulator (SMPP server) until SIGINT or SIGTERM.
     Sim(Box<smppd::sim::SimArgs>),
+    /// Load a running daemon end to end (submissions, wire, webhook) and report as JSON.
+    Bench(Box<smppd::bench::BenchArgs>),
     /// Validate a configuration file and exit: 0 when valid, 64 with every problem, one per
     /// line (`FILE:LINE:COLUMN: key.path: reason`) on standard error.
     CheckConfig {
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         } => decode(&hex, password_max, pretty),
         Command::Serve { config } => smppd::app::main(&config),
         Command::Sim(args) => smppd::sim::main(*args),
+        Command::Bench(args) => smppd::bench::main(*args),
         Command::CheckConfig { config, json } => ExitCode::from(smppd::config::check_config(
             &config,
             json,

@@ -139,7 +139,10 @@ impl Dispatcher {
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let tasks = tokio_util::task::TaskTracker::new();
         while !shutdown.is_cancelled() {
-            let due = match self.outbox.due(now_ms(), PAGE) {
+            // Messages in flight stay in the due index until their outcome is saved; paging
+            // past them keeps a page from filling with work already under way.
+            let in_flight = |id| self.in_flight.lock().is_ok_and(|s| s.contains(&id));
+            let due = match self.outbox.due_except(now_ms(), PAGE, &in_flight) {
                 Ok(due) => due,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot read the outbox");
