@@ -9,6 +9,12 @@ use clap::{Parser, Subcommand};
 use smppd::inspect;
 use smppd::pdu::Limits;
 
+/// The daemon allocates many small, short-lived buffers per message (store records, PDUs,
+/// HTTP bodies, JSON); with glibc's allocator malloc and free took about a third of its CPU
+/// under load (BENCHMARKS.md), far less with mimalloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "smppd", version, about = "SMPP carrier connector daemon")]
 struct Cli {
