@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod app;
+pub mod bench;
 pub mod carrier;
 pub mod config;
 pub mod dispatch;

@@ -9,6 +9,12 @@ use clap::{Parser, Subcommand};
 use smppd::inspect;
 use smppd::pdu::Limits;
 
+/// The daemon allocates many small, short-lived buffers per message (store records, PDUs,
+/// HTTP bodies, JSON); with glibc's allocator malloc and free took about a third of its CPU
+/// under load (BENCHMARKS.md), far less with mimalloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "smppd", version, about = "SMPP carrier connector daemon")]
 struct Cli {
@@ -40,6 +46,8 @@ enum Command {
     },
     /// Run the built-in SMSC simulator (SMPP server) until SIGINT or SIGTERM.
     Sim(Box<smppd::sim::SimArgs>),
+    /// Load a running daemon end to end (submissions, wire, webhook) and report as JSON.
+    Bench(Box<smppd::bench::BenchArgs>),
     /// Validate a configuration file and exit: 0 when valid, 64 with every problem, one per
     /// line (`FILE:LINE:COLUMN: key.path: reason`) on standard error.
     CheckConfig {
@@ -62,6 +70,7 @@ fn main() -> ExitCode {
         } => decode(&hex, password_max, pretty),
         Command::Serve { config } => smppd::app::main(&config),
         Command::Sim(args) => smppd::sim::main(*args),
+        Command::Bench(args) => smppd::bench::main(*args),
         Command::CheckConfig { config, json } => ExitCode::from(smppd::config::check_config(
             &config,
             json,

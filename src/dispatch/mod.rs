@@ -83,6 +83,10 @@ pub struct Dispatcher {
     wake: Arc<Notify>,
     references: Mutex<ReferenceAllocator>,
     in_flight: Mutex<HashSet<MessageId>>,
+    /// Dispatched messages whose outcome is saved, still in `in_flight` until the next page:
+    /// a page read from a snapshot taken before their save still lists them as due, and must
+    /// not send them again.
+    done: Mutex<Vec<MessageId>>,
     permits: Arc<Semaphore>,
 }
 
@@ -121,6 +125,7 @@ impl Dispatcher {
             wake: Arc::new(Notify::new()),
             references: Mutex::new(ReferenceAllocator::new(100_000)),
             in_flight: Mutex::new(HashSet::new()),
+            done: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
         })
     }
@@ -140,7 +145,17 @@ impl Dispatcher {
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let tasks = tokio_util::task::TaskTracker::new();
         while !shutdown.is_cancelled() {
-            let due = match self.outbox.due(now_ms(), PAGE) {
+            // Saved before the page below is read, so that page no longer lists them.
+            let finished = self.done.lock().map(|mut d| std::mem::take(&mut *d));
+            if let (Ok(finished), Ok(mut in_flight)) = (finished, self.in_flight.lock()) {
+                for id in finished {
+                    in_flight.remove(&id);
+                }
+            }
+            // Messages in flight stay in the due index until their outcome is saved; paging
+            // past them keeps a page from filling with work already under way.
+            let in_flight = |id| self.in_flight.lock().is_ok_and(|s| s.contains(&id));
+            let due = match self.outbox.due_except(now_ms(), PAGE, &in_flight) {
                 Ok(due) => due,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot read the outbox");
@@ -172,8 +187,8 @@ impl Dispatcher {
                 tasks.spawn(async move {
                     let id = message.id;
                     me.dispatch(message, &stop).await;
-                    if let Ok(mut s) = me.in_flight.lock() {
-                        s.remove(&id);
+                    if let Ok(mut d) = me.done.lock() {
+                        d.push(id);
                     }
                     drop(permit);
                 });

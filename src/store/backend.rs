@@ -42,6 +42,19 @@ pub trait MessageStore: Send + Sync + std::fmt::Debug {
     /// Up to `limit` messages due at `now_ms`, OTP before bulk, earliest first.
     fn due(&self, now_ms: u64, limit: usize) -> Result<Vec<Message>, StoreError>;
 
+    /// As [`due`](MessageStore::due), passing over the messages `skip` names (those already
+    /// being dispatched) without reading their records or counting them against `limit`.
+    fn due_except(
+        &self,
+        now_ms: u64,
+        limit: usize,
+        skip: &dyn Fn(MessageId) -> bool,
+    ) -> Result<Vec<Message>, StoreError> {
+        let mut due = self.due(now_ms, limit)?;
+        due.retain(|m| !skip(m.id));
+        Ok(due)
+    }
+
     /// Messages waiting to be sent.
     fn queued(&self) -> Result<u64, StoreError>;
 }
@@ -74,6 +87,15 @@ impl MessageStore for Outbox {
 
     fn due(&self, now_ms: u64, limit: usize) -> Result<Vec<Message>, StoreError> {
         Outbox::due(self, now_ms, limit)
+    }
+
+    fn due_except(
+        &self,
+        now_ms: u64,
+        limit: usize,
+        skip: &dyn Fn(MessageId) -> bool,
+    ) -> Result<Vec<Message>, StoreError> {
+        Outbox::due_except(self, now_ms, limit, skip)
     }
 
     fn queued(&self) -> Result<u64, StoreError> {

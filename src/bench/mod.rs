@@ -1,0 +1,172 @@
+//! `smppd bench`: the end-to-end load generator. It submits a mix of messages to a running
+//! daemon over its Unix socket (`load`), receives the webhook events (`hook`), reads the wire
+//! counters from `smppd sim`'s stats file (`wire`) and the daemon's memory from /proc (`rss`),
+//! then prints one JSON report (`report`) and exits 1 unless every accepted message was put
+//! on the wire and came back as exactly one final receipt per segment.
+
+mod args;
+mod client;
+mod hook;
+mod latency;
+mod ledger;
+mod load;
+mod mix;
+mod report;
+mod rss;
+mod sample;
+mod wire;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+pub use args::BenchArgs;
+
+/// How often memory and the wire counters are sampled during the run.
+const SAMPLE_EVERY: Duration = Duration::from_millis(100);
+
+/// What the sampler saw while the run went on.
+#[derive(Debug, Default)]
+struct Samples {
+    /// Largest VmRSS seen, KiB.
+    peak_rss_kib: AtomicU64,
+    /// First time the simulator counted a submit_sm (ns since start; 0 before).
+    wire_first_ns: AtomicU64,
+    /// Last time its count changed.
+    wire_last_ns: AtomicU64,
+    /// The count then.
+    wire_count: AtomicU64,
+}
+
+/// Runs the bench; the report goes to standard output.
+pub fn main(args: BenchArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("smppd bench: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(args))
+}
+
+async fn run(args: BenchArgs) -> ExitCode {
+    let start = Instant::now();
+    let since = move || u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    let ledger = Arc::new(ledger::Ledger::default());
+    let secret = args.webhook_secret.clone().map(String::into_bytes);
+    let receiver = match hook::start(args.webhook_listen, ledger.clone(), secret, start).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!(
+                "smppd bench: webhook receiver on {}: {e}",
+                args.webhook_listen
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let samples = Arc::new(Samples::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (samples, stop, files, pid) = (
+            samples.clone(),
+            stop.clone(),
+            args.sim_stats.clone(),
+            args.daemon_pid,
+        );
+        tokio::spawn(async move {
+            while !stop.load(Relaxed) {
+                if let Some((rss, _)) = pid.and_then(rss::sample) {
+                    samples.peak_rss_kib.fetch_max(rss, Relaxed);
+                }
+                let count = wire::read(&files).submit_sm_accepted;
+                if count != samples.wire_count.swap(count, Relaxed) {
+                    let now = since();
+                    let _ = samples
+                        .wire_first_ns
+                        .compare_exchange(0, now, Relaxed, Relaxed);
+                    samples.wire_last_ns.store(now, Relaxed);
+                }
+                tokio::time::sleep(SAMPLE_EVERY).await;
+            }
+        })
+    };
+
+    let plan = Arc::new(load::Plan {
+        socket: args.socket.clone(),
+        token: args.token.clone(),
+        messages: args.messages,
+        batch: args.batch,
+        rate: args.rate,
+        deadline: args.duration.map(|d| start + d),
+        mix: mix::Mix {
+            otp: args.otp,
+            ucs2: args.ucs2,
+            multipart: args.multipart,
+        },
+        prefix: args.prefix.clone(),
+        start,
+        next: AtomicU64::new(0),
+    });
+    let workers: Vec<_> = (0..args.concurrency)
+        .map(|_| tokio::spawn(load::worker(plan.clone(), ledger.clone())))
+        .collect();
+    let mut outcomes = Vec::new();
+    for w in workers {
+        if let Ok(o) = w.await {
+            outcomes.push(o);
+        }
+    }
+    let submit_ns = since();
+    let accepted: u64 = outcomes.iter().map(|o| o.accepted).sum();
+
+    // Every final receipt, or the drain timeout.
+    let drain_until = Instant::now() + args.drain_timeout;
+    while ledger.finals.load(Relaxed) < accepted && Instant::now() < drain_until {
+        tokio::time::sleep(SAMPLE_EVERY).await;
+    }
+    // Late repeats and the simulator's next stats write.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    stop.store(true, Relaxed);
+    let _ = sampler.await;
+
+    let entries = ledger.entries();
+    let sample_ids = report::spread(&entries, args.wire_sample);
+    let to_wire = sample::accept_to_wire(&args.socket, &args.token, sample_ids, 4).await;
+    let memory = args.daemon_pid.and_then(rss::sample);
+    let report = report::Report {
+        args: &args,
+        outcomes: &outcomes,
+        entries: &entries,
+        ledger: &ledger,
+        receiver: &receiver,
+        wire: wire::read(&args.sim_stats),
+        to_wire: &to_wire,
+        submit_ns,
+        wire_window_ns: (
+            samples.wire_first_ns.load(Relaxed),
+            samples.wire_last_ns.load(Relaxed),
+        ),
+        peak_rss_kib: samples
+            .peak_rss_kib
+            .load(Relaxed)
+            .max(memory.map_or(0, |m| m.1)),
+    };
+    let (json, ok) = report.build();
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json).unwrap_or_default()
+    );
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
