@@ -57,6 +57,10 @@ pub struct BenchArgs {
     /// After the last submission, how long to wait for every final receipt at the webhook.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = duration)]
     pub drain_timeout: Duration,
+    /// Stop waiting for receipts sooner when none has arrived for this long (the rest are
+    /// counted as missing).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
+    pub idle_timeout: Duration,
     /// Messages read back with GET /v1/messages/{id} for the accept-to-wire latency.
     #[arg(long, value_name = "N", default_value_t = 2_000)]
     pub wire_sample: u64,

@@ -127,10 +127,18 @@ async fn run(args: BenchArgs) -> ExitCode {
     let submit_ns = since();
     let accepted: u64 = outcomes.iter().map(|o| o.accepted).sum();
 
-    // Every final receipt, or the drain timeout.
+    // Every final receipt, the drain timeout, or no receipt for the idle timeout.
     let drain_until = Instant::now() + args.drain_timeout;
-    while ledger.finals.load(Relaxed) < accepted && Instant::now() < drain_until {
+    let (mut seen, mut last_change) = (ledger.dlr_events.load(Relaxed), Instant::now());
+    while ledger.finals.load(Relaxed) < accepted
+        && Instant::now() < drain_until
+        && last_change.elapsed() < args.idle_timeout
+    {
         tokio::time::sleep(SAMPLE_EVERY).await;
+        let now_seen = ledger.dlr_events.load(Relaxed);
+        if now_seen != seen {
+            (seen, last_change) = (now_seen, Instant::now());
+        }
     }
     // Late repeats and the simulator's next stats write.
     tokio::time::sleep(Duration::from_millis(1500)).await;

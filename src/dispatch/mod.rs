@@ -276,31 +276,21 @@ impl Dispatcher {
     /// The pending segments and their frames for this carrier, or `None` when the carrier
     /// cannot take the message as it stands.
     fn parts_for(&self, message: &mut Message, route: &Route) -> Option<(Vec<usize>, Vec<Bytes>)> {
+        // Only concatenated parts carry a reference: a single-part message (most of them) takes
+        // none from the shared allocator, whose lock and per-destination entry cost more than
+        // the encoding. 0 stands in, unused by a single part.
+        let single = message.reference.is_none() && message.segments.len() <= 1;
         let reference = match message.reference {
             Some(r) => r,
-            None => {
-                let r = self
-                    .references
-                    .lock()
-                    .ok()?
-                    .next(&message.to, route.text.reference_width());
-                message.reference = Some(r);
-                r
-            }
+            None if single => 0,
+            None => self.reference(message, route)?,
         };
-        let frames = match encode(message, &route.text, reference) {
-            Ok(f) => f,
-            Err(e) => {
-                // The error may quote a character of the text: only its kind goes to the log.
-                tracing::warn!(
-                    id = %message.id,
-                    to = %crate::logging::mask::phone(&message.to),
-                    error = %loggable(&e),
-                    "cannot encode for this carrier"
-                );
-                return None;
-            }
-        };
+        let mut frames = self.frames(message, route, reference)?;
+        if single && frames.len() > 1 {
+            // This carrier splits what another would send whole: it needs a reference after all.
+            let reference = self.reference(message, route)?;
+            frames = self.frames(message, route, reference)?;
+        }
         if frames.len() != message.segments.len() {
             // Another carrier splits differently: fine before anything was sent, not after.
             if message
@@ -321,6 +311,34 @@ impl Dispatcher {
             .collect();
         let parts = pending.iter().map(|&i| frames[i].clone()).collect();
         Some((pending, parts))
+    }
+
+    /// A new concatenation reference for the message, kept in it so retries reuse it.
+    fn reference(&self, message: &mut Message, route: &Route) -> Option<u16> {
+        let r = self
+            .references
+            .lock()
+            .ok()?
+            .next(&message.to, route.text.reference_width());
+        message.reference = Some(r);
+        Some(r)
+    }
+
+    /// The message's frames for this carrier, or `None` (logged) when it cannot be encoded.
+    fn frames(&self, message: &Message, route: &Route, reference: u16) -> Option<Vec<Bytes>> {
+        match encode(message, &route.text, reference) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                // The error may quote a character of the text: only its kind goes to the log.
+                tracing::warn!(
+                    id = %message.id,
+                    to = %crate::logging::mask::phone(&message.to),
+                    error = %loggable(&e),
+                    "cannot encode for this carrier"
+                );
+                None
+            }
+        }
     }
 }
 
