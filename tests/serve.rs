@@ -455,3 +455,55 @@ fn failover_and_a_carrier_that_comes_up_later() {
     signal(&sim, "-TERM");
     wait_exit(&mut sim);
 }
+
+#[test]
+fn a_drain_past_its_grace_period_stops_anyway_and_keeps_the_events() {
+    let d = dir("grace");
+    let (mut sim, port) = daemon::start_sim(&d, &["--dlr-delay", "50ms"]);
+    // A webhook that takes the connection and never answers: its POST outlasts the grace.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", silent.local_addr().unwrap());
+    let config = write_config(&d, port);
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = common::hook::point_at(&text, &url)
+        .replace("[[accounts]]", "[shutdown]\ngrace = \"1s\"\n\n[[accounts]]");
+    assert!(text.contains(&url), "the webhook was not set:\n{text}");
+    std::fs::write(&config, text).unwrap();
+    let mut serve = start_serve(&config);
+    let socket = d.join("api.sock");
+    let (status, answer) = http(
+        &socket,
+        "POST",
+        "/v1/messages",
+        r#"{"to": "+34600111222", "text": "grace"}"#,
+    )
+    .unwrap();
+    assert_eq!(status, 202, "{answer}");
+    let id = answer["id"].as_str().unwrap().to_owned();
+    common::daemon::eventually("the receipt stored", || {
+        http(&socket, "GET", &format!("/v1/messages/{id}"), "")
+            .is_ok_and(|(_, m)| m["status"] == "delivered")
+    });
+    // The sender is now stuck in its POST.
+    let (_held, _) = silent.accept().unwrap();
+    let asked = std::time::Instant::now();
+    signal(&serve, "-TERM");
+    assert_eq!(wait_exit(&mut serve), Some(0));
+    let took = asked.elapsed();
+    assert!(took < Duration::from_secs(20), "stopping took {took:?}");
+
+    // The event was not lost: a restarted daemon with a working webhook delivers it.
+    let hook = common::hook::start();
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(&url, &hook.url);
+    std::fs::write(&config, text).unwrap();
+    let mut serve = start_serve(&config);
+    common::daemon::eventually("the dlr at the webhook", || {
+        hook.seen.of("dlr").iter().any(|e| e["id"] == id.as_str())
+    });
+    signal(&serve, "-TERM");
+    assert_eq!(wait_exit(&mut serve), Some(0));
+    signal(&sim, "-TERM");
+    assert_eq!(wait_exit(&mut sim), Some(0));
+}

@@ -31,6 +31,9 @@ use crate::ingest::Acceptor;
 use crate::policy::PolicyBook;
 use crate::store::{CommitLimits, Outbox};
 
+/// How long the end of a stop waits for the store writer to finish.
+const STORE_CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Messages dispatched at once, across carriers.
 const DISPATCH_CONCURRENCY: usize = 4096;
 
@@ -265,7 +268,14 @@ pub async fn run(
     let _ = admin.await;
     drop((carriers, control, hooks, dispatcher, store, live));
     let _ = std::fs::remove_file(&config.api.socket);
-    outbox.close().await;
+    // The writer finishes when the last handle goes; after a drain cut short, tasks left
+    // running still hold one. Every commit is atomic, so not waiting for them loses nothing.
+    if tokio::time::timeout(STORE_CLOSE_WAIT, outbox.close())
+        .await
+        .is_err()
+    {
+        warn!("the store writer was still in use; stopping without waiting for it");
+    }
     info!("stopped");
     Ok(())
 }
