@@ -486,11 +486,9 @@ fn a_drain_past_its_grace_period_stops_anyway_and_keeps_the_events() {
     });
     // The sender is now stuck in its POST.
     let (_held, _) = silent.accept().unwrap();
-    let asked = std::time::Instant::now();
+    // Without the grace period it would wait for the POST for ever (wait_exit gives up at 30 s).
     signal(&serve, "-TERM");
     assert_eq!(wait_exit(&mut serve), Some(0));
-    let took = asked.elapsed();
-    assert!(took < Duration::from_secs(20), "stopping took {took:?}");
 
     // The event was not lost: a restarted daemon with a working webhook delivers it.
     let hook = common::hook::start();
