@@ -486,7 +486,8 @@ fn a_drain_past_its_grace_period_stops_anyway_and_keeps_the_events() {
     });
     // The sender is now stuck in its POST.
     let (_held, _) = silent.accept().unwrap();
-    // Without the grace period it would wait for the POST for ever (wait_exit gives up at 30 s).
+    // The drain is cut at 1 s; the stop must not then wait for the sender that still holds the
+    // store (wait_exit gives up at 30 s).
     signal(&serve, "-TERM");
     assert_eq!(wait_exit(&mut serve), Some(0));
 
