@@ -82,10 +82,9 @@ pub struct Dispatcher {
     carriers: arc_swap::ArcSwap<HashMap<String, Route>>,
     wake: Arc<Notify>,
     references: Mutex<ReferenceAllocator>,
-    in_flight: Mutex<HashSet<MessageId>>,
-    /// Dispatched messages whose outcome is saved, still in `in_flight` until the next page:
-    /// a page read from a snapshot taken before their save still lists them as due, and must
-    /// not send them again.
+    /// Dispatched messages whose outcome is saved. They stay in the run loop's in-flight set
+    /// until the next page: a page read from a snapshot taken before their save still lists
+    /// them as due, and must not send them again.
     done: Mutex<Vec<MessageId>>,
     permits: Arc<Semaphore>,
 }
@@ -124,7 +123,6 @@ impl Dispatcher {
             carriers: arc_swap::ArcSwap::from_pointee(routes(carriers)),
             wake: Arc::new(Notify::new()),
             references: Mutex::new(ReferenceAllocator::new(100_000)),
-            in_flight: Mutex::new(HashSet::new()),
             done: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
         })
@@ -144,18 +142,19 @@ impl Dispatcher {
     /// the rest to be answered and recorded.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let tasks = tokio_util::task::TaskTracker::new();
+        // Only this loop reads and writes it: no lock.
+        let mut in_flight: HashSet<MessageId> = HashSet::new();
         while !shutdown.is_cancelled() {
             // Saved before the page below is read, so that page no longer lists them.
-            let finished = self.done.lock().map(|mut d| std::mem::take(&mut *d));
-            if let (Ok(finished), Ok(mut in_flight)) = (finished, self.in_flight.lock()) {
-                for id in finished {
+            if let Ok(mut finished) = self.done.lock() {
+                for id in finished.drain(..) {
                     in_flight.remove(&id);
                 }
             }
             // Messages in flight stay in the due index until their outcome is saved; paging
             // past them keeps a page from filling with work already under way.
-            let in_flight = |id| self.in_flight.lock().is_ok_and(|s| s.contains(&id));
-            let due = match self.outbox.due_except(now_ms(), PAGE, &in_flight) {
+            let skip = |id| in_flight.contains(&id);
+            let due = match self.outbox.due_except(now_ms(), PAGE, &skip) {
                 Ok(due) => due,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot read the outbox");
@@ -168,12 +167,7 @@ impl Dispatcher {
                 if !self.route_up(&message) {
                     continue;
                 }
-                let fresh = self
-                    .in_flight
-                    .lock()
-                    .map(|mut s| s.insert(message.id))
-                    .unwrap_or(false);
-                if !fresh {
+                if !in_flight.insert(message.id) {
                     continue;
                 }
                 let permit = tokio::select! {
