@@ -269,7 +269,7 @@ impl<'a> Connection<'a> {
                     self.status.count_submit();
                     self.pacer.sent(now);
                     if let Some(job) = self.jobs.get_mut(&token)
-                        && let Some(waited) = job.sent(now, epoch_ms())
+                        && let Some(waited) = job.sent(now, epoch_ms)
                     {
                         self.shared.wire.on_wire(waited);
                     }

@@ -92,11 +92,11 @@ impl Job {
     }
 
     /// The current part was written at `now`. The first part of a first attempt yields how
-    /// long the message waited since it became due (ms).
-    pub(crate) fn sent(&mut self, now: Instant, now_ms: u64) -> Option<u64> {
+    /// long the message waited since it became due (ms); the wall clock is read only then.
+    pub(crate) fn sent(&mut self, now: Instant, now_ms: impl FnOnce() -> u64) -> Option<u64> {
         self.sent_at = Some(now);
         if self.outcomes.is_empty() {
-            return self.due_ms.take().map(|due| now_ms.saturating_sub(due));
+            return self.due_ms.take().map(|due| now_ms().saturating_sub(due));
         }
         None
     }
