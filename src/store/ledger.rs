@@ -2,31 +2,12 @@
 //! account's quota use today, its credit spent, and the duplicate-suppression window. After a
 //! restart the policy counters start from here, so a crash neither refunds nor forgets.
 
-use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadTransaction, ReadableTable};
 
+use super::tables::{CREDIT, DUPLICATES, Tables, USAGE};
 use super::writer::StoreError;
 use crate::message::{Message, MessageId};
 use crate::policy::{Charge, SavedCounters};
-
-/// account → (day, segments used that day).
-pub(super) const USAGE: TableDefinition<&str, (u32, u64)> = TableDefinition::new("usage");
-/// account → (configured credit, segments spent from it).
-pub(super) const CREDIT: TableDefinition<&str, (u64, u64)> = TableDefinition::new("credit");
-/// duplicate key → (first message id, accepted at ms).
-pub(super) const DUPLICATES: TableDefinition<u128, (u128, u64)> =
-    TableDefinition::new("duplicates");
-/// [at_ms BE][key BE] → (): the duplicate window in age order, for expiry.
-pub(super) const DUPLICATES_BY_AGE: TableDefinition<&[u8], ()> =
-    TableDefinition::new("duplicates_by_age");
-
-/// Creates the tables.
-pub(super) fn create(txn: &WriteTransaction) -> Result<(), StoreError> {
-    txn.open_table(USAGE).map_err(StoreError::db)?;
-    txn.open_table(CREDIT).map_err(StoreError::db)?;
-    txn.open_table(DUPLICATES).map_err(StoreError::db)?;
-    txn.open_table(DUPLICATES_BY_AGE).map_err(StoreError::db)?;
-    Ok(())
-}
 
 fn age_key(at_ms: u64, key: u128) -> [u8; 24] {
     let mut k = [0u8; 24];
@@ -36,34 +17,32 @@ fn age_key(at_ms: u64, key: u128) -> [u8; 24] {
 }
 
 /// Records what a newly stored message was charged.
-pub(super) fn charge(txn: &WriteTransaction, m: &Message, c: &Charge) -> Result<(), StoreError> {
+pub(super) fn charge(t: &mut Tables<'_>, m: &Message, c: &Charge) -> Result<(), StoreError> {
     let segments = u64::from(c.segments);
+    let account = m.account.as_str();
     if let Some(day) = c.quota_day {
-        let mut usage = txn.open_table(USAGE).map_err(StoreError::db)?;
-        let used = match usage.get(m.account.as_str()).map_err(StoreError::db)? {
+        let used = match t.usage.get(account).map_err(StoreError::db)? {
             Some(v) if v.value().0 == day => v.value().1,
             _ => 0,
         };
-        usage
-            .insert(m.account.as_str(), (day, used + segments))
+        t.usage
+            .insert(account, (day, used + segments))
             .map_err(StoreError::db)?;
     }
     if let Some(base) = c.credit_base {
-        let mut credit = txn.open_table(CREDIT).map_err(StoreError::db)?;
-        let spent = match credit.get(m.account.as_str()).map_err(StoreError::db)? {
+        let spent = match t.credit.get(account).map_err(StoreError::db)? {
             Some(v) if v.value().0 == base => v.value().1,
             _ => 0,
         };
-        credit
-            .insert(m.account.as_str(), (base, spent + segments))
+        t.credit
+            .insert(account, (base, spent + segments))
             .map_err(StoreError::db)?;
     }
     if let Some(key) = c.duplicate {
-        let mut dups = txn.open_table(DUPLICATES).map_err(StoreError::db)?;
-        let mut by_age = txn.open_table(DUPLICATES_BY_AGE).map_err(StoreError::db)?;
-        dups.insert(key, (m.id.0, m.accepted_at_ms))
+        t.duplicates
+            .insert(key, (m.id.0, m.accepted_at_ms))
             .map_err(StoreError::db)?;
-        by_age
+        t.duplicates_by_age
             .insert(&age_key(m.accepted_at_ms, key)[..], ())
             .map_err(StoreError::db)?;
     }
@@ -72,12 +51,15 @@ pub(super) fn charge(txn: &WriteTransaction, m: &Message, c: &Charge) -> Result<
 
 /// Forgets duplicate entries accepted before `before_ms`, at most `limit` of them; how many.
 pub(super) fn expire(
-    txn: &WriteTransaction,
+    t: &mut Tables<'_>,
     before_ms: u64,
     limit: usize,
 ) -> Result<usize, StoreError> {
-    let mut dups = txn.open_table(DUPLICATES).map_err(StoreError::db)?;
-    let mut by_age = txn.open_table(DUPLICATES_BY_AGE).map_err(StoreError::db)?;
+    let Tables {
+        duplicates: dups,
+        duplicates_by_age: by_age,
+        ..
+    } = t;
     let end = age_key(before_ms, 0);
     let old: Vec<[u8; 24]> = by_age
         .range::<&[u8]>(..&end[..])

@@ -9,6 +9,7 @@ mod events;
 mod ledger;
 mod outbox;
 mod receipts;
+mod tables;
 mod writer;
 
 pub use backend::{MessageStore, StoreFuture};

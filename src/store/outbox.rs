@@ -6,24 +6,15 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use redb::{
-    Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
-    WriteTransaction,
-};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 
-use super::events::{self, Sequence};
+use super::events;
 use super::ledger;
 use super::receipts::{self, MoRecord, ReceiptOutcome, ReceiptRecord};
+use super::tables::{CLIENT_REFS, DUE, MESSAGES, Tables};
 use super::writer::{CommitLimits, StoreError, Writer};
 use crate::message::{Message, MessageId, Status};
 use crate::policy::{Charge, SavedCounters};
-
-/// id → the message record (postcard).
-const MESSAGES: TableDefinition<u128, &[u8]> = TableDefinition::new("messages");
-/// [lane u8][due_ms u64 BE][id u128 BE] → (): what to send next, in order.
-const DUE: TableDefinition<&[u8], ()> = TableDefinition::new("due");
-/// "account\0client_ref" → (id, accepted_at_ms).
-const CLIENT_REFS: TableDefinition<&str, (u128, u64)> = TableDefinition::new("client_refs");
 
 /// Page cache of the database: memory stays bounded however many messages wait.
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
@@ -131,17 +122,13 @@ impl Outbox {
         );
         // Create the tables up front so readers never meet a missing one.
         let txn = db.begin_write().map_err(StoreError::db)?;
-        txn.open_table(MESSAGES).map_err(StoreError::db)?;
-        txn.open_table(DUE).map_err(StoreError::db)?;
-        txn.open_table(CLIENT_REFS).map_err(StoreError::db)?;
-        ledger::create(&txn)?;
-        events::create(&txn)?;
-        receipts::create(&txn)?;
+        drop(Tables::open(&txn, 0)?);
         txn.commit().map_err(StoreError::db)?;
-        let mut seq = Sequence(events::last_seq(&db.begin_read().map_err(StoreError::db)?)?);
-        let (writer, thread) =
-            Writer::spawn(db.clone(), limits, move |txn, op| apply(txn, op, &mut seq))
-                .map_err(StoreError::db)?;
+        let mut seq = events::last_seq(&db.begin_read().map_err(StoreError::db)?)?;
+        let (writer, thread) = Writer::spawn_batched(db.clone(), limits, move |txn, ops| {
+            apply_batch(txn, ops, &mut seq)
+        })
+        .map_err(StoreError::db)?;
         Ok(Outbox {
             db,
             writer,
@@ -417,50 +404,59 @@ impl Outbox {
     }
 }
 
-fn apply(txn: &WriteTransaction, op: Op, seq: &mut Sequence) -> Result<Reply, StoreError> {
+/// Applies one batch through tables opened once for all of it. The event sequence moves on
+/// only when the batch commits: a failed batch gives its numbers out again.
+fn apply_batch(
+    txn: &WriteTransaction,
+    ops: Vec<Op>,
+    seq: &mut u64,
+) -> Result<Vec<Reply>, StoreError> {
+    let mut t = Tables::open(txn, *seq)?;
+    let replies = ops
+        .into_iter()
+        .map(|op| apply(&mut t, op))
+        .collect::<Result<Vec<_>, _>>()?;
+    *seq = t.close()?;
+    Ok(replies)
+}
+
+fn apply(t: &mut Tables<'_>, op: Op) -> Result<Reply, StoreError> {
     match op {
         Op::Accept {
             admissions,
             max_queued,
-        } => accept(txn, admissions, max_queued).map(Reply::Accepted),
-        Op::Save(m, keys) => save(txn, *m, &keys, seq).map(|()| Reply::Saved),
+        } => accept(t, admissions, max_queued).map(Reply::Accepted),
+        Op::Save(m, keys) => save(t, *m, &keys).map(|()| Reply::Saved),
         Op::ExpireCorrelation { before_ms, limit } => {
-            receipts::expire(txn, before_ms, limit).map(Reply::Expired)
+            receipts::expire(t, before_ms, limit).map(Reply::Expired)
         }
-        Op::ExpireParked { before_ms } => {
-            receipts::expire_parked(txn, seq, before_ms).map(Reply::Expired)
-        }
-        Op::ExpireMo { before_ms } => receipts::expire_mo(txn, seq, before_ms).map(Reply::Accounts),
-        Op::Receipt(r) => receipts::receipt(txn, seq, &r, load, write_record).map(Reply::Receipt),
-        Op::Mo(r) => receipts::mo(txn, seq, &r).map(Reply::Mo),
+        Op::ExpireParked { before_ms } => receipts::expire_parked(t, before_ms).map(Reply::Expired),
+        Op::ExpireMo { before_ms } => receipts::expire_mo(t, before_ms).map(Reply::Accounts),
+        Op::Receipt(r) => receipts::receipt(t, &r, load, write_record).map(Reply::Receipt),
+        Op::Mo(r) => receipts::mo(t, &r).map(Reply::Mo),
         Op::Delivered(account, seqs) => {
-            events::delivered(txn, &account, &seqs).map(|()| Reply::Saved)
+            events::delivered(t, &account, &seqs).map(|()| Reply::Saved)
         }
         Op::DeadLetter(account, seqs) => {
-            events::dead_letter(txn, &account, &seqs).map(|()| Reply::Saved)
+            events::dead_letter(t, &account, &seqs).map(|()| Reply::Saved)
         }
-        Op::Replay(account) => events::replay(txn, seq, &account).map(Reply::Expired),
-        Op::Keep(what) => receipts::keep_unmatched(txn, seq, &what).map(|_| Reply::Saved),
-        Op::Expire { before_ms, limit } => {
-            ledger::expire(txn, before_ms, limit).map(Reply::Expired)
-        }
+        Op::Replay(account) => events::replay(t, &account).map(Reply::Expired),
+        Op::Keep(what) => receipts::keep_unmatched(t, &what).map(|_| Reply::Saved),
+        Op::Expire { before_ms, limit } => ledger::expire(t, before_ms, limit).map(Reply::Expired),
     }
 }
 
 fn accept(
-    txn: &WriteTransaction,
+    t: &mut Tables<'_>,
     admissions: Vec<(Message, Charge)>,
     max_queued: u64,
 ) -> Result<Vec<Accepted>, StoreError> {
-    let mut records = txn.open_table(MESSAGES).map_err(StoreError::db)?;
-    let mut due = txn.open_table(DUE).map_err(StoreError::db)?;
-    let mut refs = txn.open_table(CLIENT_REFS).map_err(StoreError::db)?;
-    let mut queued = due.len().map_err(StoreError::db)?;
+    let mut queued = t.due.len().map_err(StoreError::db)?;
     let mut out = Vec::with_capacity(admissions.len());
     for (m, charge) in admissions {
         let key = m.client_ref.as_deref().map(|r| ref_key(&m.account, r));
         if let Some(key) = &key
-            && let Some(hit) = refs.get(key.as_str()).map_err(StoreError::db)?
+            && let Some(hit) = t.client_refs.get(key.as_str()).map_err(StoreError::db)?
         {
             let (id, at) = hit.value();
             if m.accepted_at_ms.saturating_sub(at) < CLIENT_REF_TTL_MS {
@@ -472,47 +468,37 @@ fn accept(
             out.push(Accepted::Overloaded);
             continue;
         }
-        records
-            .insert(m.id.0, encode(&m)?.as_slice())
-            .map_err(StoreError::db)?;
-        due.insert(&due_key(&m)[..], ()).map_err(StoreError::db)?;
+        write_record(t, &m)?;
+        t.due.insert(&due_key(&m)[..], ()).map_err(StoreError::db)?;
         if let Some(key) = &key {
-            refs.insert(key.as_str(), (m.id.0, m.accepted_at_ms))
+            t.client_refs
+                .insert(key.as_str(), (m.id.0, m.accepted_at_ms))
                 .map_err(StoreError::db)?;
         }
-        ledger::charge(txn, &m, &charge)?;
+        ledger::charge(t, &m, &charge)?;
         queued += 1;
         out.push(Accepted::New(m.id));
     }
     Ok(out)
 }
 
-fn load(txn: &WriteTransaction, id: MessageId) -> Result<Option<Message>, StoreError> {
-    let records = txn.open_table(MESSAGES).map_err(StoreError::db)?;
-    let found = records.get(id.0).map_err(StoreError::db)?;
+fn load(t: &Tables<'_>, id: MessageId) -> Result<Option<Message>, StoreError> {
+    let found = t.messages.get(id.0).map_err(StoreError::db)?;
     found.map(|v| decode(v.value())).transpose()
 }
 
-/// Writes a record a receipt changed (it is past the due index already).
-fn write_record(txn: &WriteTransaction, m: &Message) -> Result<(), StoreError> {
-    let mut records = txn.open_table(MESSAGES).map_err(StoreError::db)?;
-    records
+/// Writes a message record.
+fn write_record(t: &mut Tables<'_>, m: &Message) -> Result<(), StoreError> {
+    t.messages
         .insert(m.id.0, encode(m)?.as_slice())
         .map_err(StoreError::db)?;
     Ok(())
 }
 
-fn save(
-    txn: &WriteTransaction,
-    mut m: Message,
-    keys: &[(u16, String)],
-    seq: &mut Sequence,
-) -> Result<(), StoreError> {
+fn save(t: &mut Tables<'_>, mut m: Message, keys: &[(u16, String)]) -> Result<(), StoreError> {
     let now_ms = u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap_or(0);
-    let old = load(txn, m.id)?;
-    if let Some(old) = &old {
-        let mut due = txn.open_table(DUE).map_err(StoreError::db)?;
-        due.remove(&due_key(old)[..]).map_err(StoreError::db)?;
+    if let Some(old) = load(t, m.id)? {
+        t.due.remove(&due_key(&old)[..]).map_err(StoreError::db)?;
         // A receipt may have settled a segment while this copy was out being dispatched.
         for (new, was) in m.segments.iter_mut().zip(&old.segments) {
             if was.status.is_receipted() && new.carrier_message_id == was.carrier_message_id {
@@ -522,13 +508,12 @@ fn save(
         m.settle_receipts(now_ms);
     }
     if !keys.is_empty() {
-        receipts::correlate(txn, seq, &mut m, keys, now_ms)?;
+        receipts::correlate(t, &mut m, keys, now_ms)?;
     }
-    write_record(txn, &m)?;
+    write_record(t, &m)?;
     // Only messages waiting to be sent are due; a submitted one waits for its receipt instead.
     if matches!(m.status, Status::Held | Status::Queued) {
-        let mut due = txn.open_table(DUE).map_err(StoreError::db)?;
-        due.insert(&due_key(&m)[..], ()).map_err(StoreError::db)?;
+        t.due.insert(&due_key(&m)[..], ()).map_err(StoreError::db)?;
     }
     Ok(())
 }

@@ -6,27 +6,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use redb::{
-    ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
-};
+use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata};
 use serde_json::json;
 
-use super::events::{self, Sequence};
+use super::events;
+use super::tables::{PARKED, Tables, UNMATCHED};
 use super::writer::StoreError;
-use crate::message::{Message, MessageId, SegmentStatus};
-
-/// (carrier, key) → (message, segment, recorded at ms).
-const CORRELATION: TableDefinition<(&str, &str), (u128, u16, u64)> =
-    TableDefinition::new("correlation");
-/// (recorded at ms, carrier, key) → (): correlation in age order, for expiry.
-const CORRELATION_BY_AGE: TableDefinition<(u64, &str, &str), ()> =
-    TableDefinition::new("correlation_by_age");
-/// (carrier, key) → a parked receipt (postcard), once per lookup key of the receipt.
-const PARKED: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("parked");
-/// seq → something no one could take (JSON), kept for an operator.
-const UNMATCHED: TableDefinition<u64, &[u8]> = TableDefinition::new("unmatched");
-/// (conversation key, part) → the part (postcard [`MoRecord`]).
-const MO_PARTS: TableDefinition<(&str, u8), &[u8]> = TableDefinition::new("mo_parts");
+use crate::message::{Message, MessageId, SegmentStatus, Status};
 
 /// How long the parts of an MO wait for the rest; then what arrived is delivered, marked
 /// incomplete (a handset sends all parts within seconds).
@@ -40,16 +26,6 @@ pub const MAX_PARKED: u64 = 100_000;
 /// belongs to a submission that was never recorded (a crash between the response and the
 /// record sends the message again, under a new id).
 pub const PARK_FOR_MS: u64 = 3600 * 1000;
-
-/// Creates the tables.
-pub(super) fn create(txn: &WriteTransaction) -> Result<(), StoreError> {
-    txn.open_table(CORRELATION).map_err(StoreError::db)?;
-    txn.open_table(CORRELATION_BY_AGE).map_err(StoreError::db)?;
-    txn.open_table(PARKED).map_err(StoreError::db)?;
-    txn.open_table(UNMATCHED).map_err(StoreError::db)?;
-    txn.open_table(MO_PARTS).map_err(StoreError::db)?;
-    Ok(())
-}
 
 /// A final receipt, read and normalised by the inbound edge.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,11 +96,50 @@ fn to_json(v: &serde_json::Value) -> Result<Vec<u8>, StoreError> {
     serde_json::to_vec(v).map_err(StoreError::db)
 }
 
+/// A `dlr` event, written field by field (a `serde_json::Value` costs a map and a string per
+/// field, once per receipt).
+#[derive(Serialize)]
+struct DlrEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    event_id: String,
+    id: String,
+    client_ref: &'a Option<String>,
+    status: SegmentStatus,
+    message_status: Status,
+    segment: usize,
+    segments: usize,
+    carrier: &'a Option<String>,
+    carrier_message_id: &'a Option<String>,
+    error: &'a Option<String>,
+    done_at: Option<String>,
+}
+
+/// The `status` event of a multipart message whose last segment was settled.
+#[derive(Serialize)]
+struct StatusEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    event_id: String,
+    id: String,
+    client_ref: &'a Option<String>,
+    status: Status,
+    segments: usize,
+    done_at: Option<String>,
+}
+
+/// RFC 3339, or nothing for a time that cannot be one.
+fn rfc3339(ms: u64) -> Option<String> {
+    i64::try_from(ms)
+        .ok()
+        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map(|t| t.to_string())
+}
+
 /// Records the correlation keys of segments a save gave carrier ids, and applies any receipt
 /// parked for them. `keys` are (segment, key); the carrier is the segment's.
 pub(super) fn correlate(
-    txn: &WriteTransaction,
-    seq: &mut Sequence,
+    t: &mut Tables<'_>,
     m: &mut Message,
     keys: &[(u16, String)],
     now_ms: u64,
@@ -138,42 +153,45 @@ pub(super) fn correlate(
         else {
             continue;
         };
-        {
-            let mut table = txn.open_table(CORRELATION).map_err(StoreError::db)?;
-            table
-                .insert((carrier.as_str(), key.as_str()), (m.id.0, *segment, now_ms))
-                .map_err(StoreError::db)?;
-            let mut by_age = txn.open_table(CORRELATION_BY_AGE).map_err(StoreError::db)?;
-            by_age
-                .insert((now_ms, carrier.as_str(), key.as_str()), ())
-                .map_err(StoreError::db)?;
+        let at = (carrier.as_str(), key.as_str());
+        t.correlation
+            .insert(at, (m.id.0, *segment, now_ms))
+            .map_err(StoreError::db)?;
+        t.correlation_by_age
+            .insert((now_ms, at.0, at.1), ())
+            .map_err(StoreError::db)?;
+        // Nothing is parked unless receipts overtook their submit_sm_resp: an empty table
+        // costs no lookup.
+        if t.parked.is_empty().map_err(StoreError::db)? {
+            continue;
         }
-        let parked = {
-            let table = txn.open_table(PARKED).map_err(StoreError::db)?;
-            table
-                .get((carrier.as_str(), key.as_str()))
-                .map_err(StoreError::db)?
-                .map(|v| v.value().to_vec())
-        };
+        let parked = t
+            .parked
+            .get(at)
+            .map_err(StoreError::db)?
+            .map(|v| v.value().to_vec());
         if let Some(bytes) = parked {
             let r: ReceiptRecord = postcard::from_bytes(&bytes).map_err(StoreError::db)?;
-            let mut table = txn.open_table(PARKED).map_err(StoreError::db)?;
-            for k in &r.keys {
-                table
-                    .remove((r.carrier.as_str(), k.as_str()))
-                    .map_err(StoreError::db)?;
-            }
-            drop(table);
-            settled |= settle(txn, seq, m, usize::from(*segment), &r, now_ms)?;
+            unpark(t, &r)?;
+            settled |= settle(t, m, usize::from(*segment), &r, now_ms)?;
         }
     }
     Ok(settled)
 }
 
+/// Removes a parked receipt under every one of its keys.
+fn unpark(t: &mut Tables<'_>, r: &ReceiptRecord) -> Result<(), StoreError> {
+    for k in &r.keys {
+        t.parked
+            .remove((r.carrier.as_str(), k.as_str()))
+            .map_err(StoreError::db)?;
+    }
+    Ok(())
+}
+
 /// Applies a receipt to its segment: the message record, then its events.
 fn settle(
-    txn: &WriteTransaction,
-    seq: &mut Sequence,
+    t: &mut Tables<'_>,
     m: &mut Message,
     segment: usize,
     r: &ReceiptRecord,
@@ -187,66 +205,65 @@ fn settle(
         return Ok(false);
     }
     s.status = r.status;
-    s.error = r.error.clone();
-    let s = s.clone();
+    s.error.clone_from(&r.error);
     let became_final = m.settle_receipts(now_ms);
-    let dlr = json!({
-        "type": "dlr",
-        "event_id": event_id(now_ms),
-        "id": m.id.to_string(),
-        "client_ref": m.client_ref,
-        "status": s.status,
-        "message_status": m.status,
-        "segment": segment + 1,
-        "segments": total,
-        "carrier": s.carrier,
-        "carrier_message_id": s.carrier_message_id,
-        "error": s.error,
-        "done_at": ts(r.received_at_ms),
-    });
-    events::append(txn, seq, &m.account, &to_json(&dlr)?)?;
+    let s = &m.segments[segment];
+    let dlr = DlrEvent {
+        kind: "dlr",
+        event_id: event_id(now_ms),
+        id: m.id.to_string(),
+        client_ref: &m.client_ref,
+        status: s.status,
+        message_status: m.status,
+        segment: segment + 1,
+        segments: total,
+        carrier: &s.carrier,
+        carrier_message_id: &s.carrier_message_id,
+        error: &s.error,
+        done_at: rfc3339(r.received_at_ms),
+    };
+    let json = serde_json::to_vec(&dlr).map_err(StoreError::db)?;
+    events::append(t, &m.account, &json)?;
     if became_final && total > 1 {
-        let status = json!({
-            "type": "status",
-            "event_id": event_id(now_ms),
-            "id": m.id.to_string(),
-            "client_ref": m.client_ref,
-            "status": m.status,
-            "segments": total,
-            "done_at": ts(m.done_at_ms.unwrap_or(now_ms)),
-        });
-        events::append(txn, seq, &m.account, &to_json(&status)?)?;
+        let status = StatusEvent {
+            kind: "status",
+            event_id: event_id(now_ms),
+            id: m.id.to_string(),
+            client_ref: &m.client_ref,
+            status: m.status,
+            segments: total,
+            done_at: rfc3339(m.done_at_ms.unwrap_or(now_ms)),
+        };
+        let json = serde_json::to_vec(&status).map_err(StoreError::db)?;
+        events::append(t, &m.account, &json)?;
     }
     Ok(true)
 }
 
-/// Applies a receipt: to its segment when the correlation is known, else parked.
+/// Applies a receipt: to its segment when the correlation is known, else parked. `load`
+/// reads a message record and `save` writes it back.
 pub(super) fn receipt(
-    txn: &WriteTransaction,
-    seq: &mut Sequence,
+    t: &mut Tables<'_>,
     r: &ReceiptRecord,
-    load: impl Fn(&WriteTransaction, MessageId) -> Result<Option<Message>, StoreError>,
-    save: impl Fn(&WriteTransaction, &Message) -> Result<(), StoreError>,
+    load: impl Fn(&Tables<'_>, MessageId) -> Result<Option<Message>, StoreError>,
+    save: impl Fn(&mut Tables<'_>, &Message) -> Result<(), StoreError>,
 ) -> Result<ReceiptOutcome, StoreError> {
-    let hit = {
-        let table = txn.open_table(CORRELATION).map_err(StoreError::db)?;
-        let mut hit = None;
-        for k in &r.keys {
-            if let Some(v) = table
-                .get((r.carrier.as_str(), k.as_str()))
-                .map_err(StoreError::db)?
-            {
-                hit = Some(v.value());
-                break;
-            }
+    let mut hit = None;
+    for k in &r.keys {
+        if let Some(v) = t
+            .correlation
+            .get((r.carrier.as_str(), k.as_str()))
+            .map_err(StoreError::db)?
+        {
+            hit = Some(v.value());
+            break;
         }
-        hit
-    };
+    }
     if let Some((id, segment, submitted_at_ms)) = hit
-        && let Some(mut m) = load(txn, MessageId(id))?
+        && let Some(mut m) = load(t, MessageId(id))?
     {
-        if settle(txn, seq, &mut m, usize::from(segment), r, r.received_at_ms)? {
-            save(txn, &m)?;
+        if settle(t, &mut m, usize::from(segment), r, r.received_at_ms)? {
+            save(t, &m)?;
             return Ok(ReceiptOutcome::Matched {
                 account: m.account,
                 submitted_at_ms,
@@ -254,12 +271,9 @@ pub(super) fn receipt(
         }
         return Ok(ReceiptOutcome::Repeated);
     }
-    let mut parked = txn.open_table(PARKED).map_err(StoreError::db)?;
-    if parked.len().map_err(StoreError::db)? >= MAX_PARKED {
-        drop(parked);
+    if t.parked.len().map_err(StoreError::db)? >= MAX_PARKED {
         keep_receipt(
-            txn,
-            seq,
+            t,
             r,
             "no submission with this id, and the parking space is full",
         )?;
@@ -267,7 +281,7 @@ pub(super) fn receipt(
     }
     let bytes = postcard::to_stdvec(r).map_err(StoreError::db)?;
     for k in &r.keys {
-        parked
+        t.parked
             .insert((r.carrier.as_str(), k.as_str()), bytes.as_slice())
             .map_err(StoreError::db)?;
     }
@@ -275,15 +289,9 @@ pub(super) fn receipt(
 }
 
 /// Keeps a receipt that matched no submission, with why.
-fn keep_receipt(
-    txn: &WriteTransaction,
-    seq: &mut Sequence,
-    r: &ReceiptRecord,
-    reason: &str,
-) -> Result<u64, StoreError> {
+fn keep_receipt(t: &mut Tables<'_>, r: &ReceiptRecord, reason: &str) -> Result<u64, StoreError> {
     keep_unmatched(
-        txn,
-        seq,
+        t,
         &json!({
             "type": "receipt", "carrier": r.carrier, "carrier_message_id": r.message_id,
             "status": r.status, "error": r.error, "received_at": ts(r.received_at_ms),
@@ -294,13 +302,11 @@ fn keep_receipt(
 
 /// Keeps something no one could take, for an operator to list.
 pub(super) fn keep_unmatched(
-    txn: &WriteTransaction,
-    seq: &mut Sequence,
+    t: &mut Tables<'_>,
     what: &serde_json::Value,
 ) -> Result<u64, StoreError> {
-    let n = events::next(txn, seq)?;
-    let mut table = txn.open_table(UNMATCHED).map_err(StoreError::db)?;
-    table
+    let n = t.next_seq();
+    t.unmatched
         .insert(n, to_json(what)?.as_slice())
         .map_err(StoreError::db)?;
     Ok(n)
@@ -339,27 +345,19 @@ pub(super) fn parked(txn: &ReadTransaction) -> Result<u64, StoreError> {
 /// An MO message or part: a whole message becomes an `mo` event for its account (or is kept
 /// as unmatched when no account owns the number); a part waits for the others. Returns the
 /// account that got an event.
-pub(super) fn mo(
-    txn: &WriteTransaction,
-    seq: &mut Sequence,
-    r: &MoRecord,
-) -> Result<Option<String>, StoreError> {
+pub(super) fn mo(t: &mut Tables<'_>, r: &MoRecord) -> Result<Option<String>, StoreError> {
     let Some((reference, total, part)) = r.part else {
-        return deliver_mo(txn, seq, r, r.text.clone(), 0);
+        return deliver_mo(t, r, r.text.clone(), 0);
     };
     let conversation = format!("{}\0{}\0{}\0{reference}\0{total}", r.carrier, r.from, r.to);
     let bytes = postcard::to_stdvec(r).map_err(StoreError::db)?;
-    let have = {
-        let mut parts = txn.open_table(MO_PARTS).map_err(StoreError::db)?;
-        parts
-            .insert((conversation.as_str(), part), bytes.as_slice())
-            .map_err(StoreError::db)?;
-        take_parts(&mut parts, &conversation, Some(total))?
-    };
-    match have {
+    t.mo_parts
+        .insert((conversation.as_str(), part), bytes.as_slice())
+        .map_err(StoreError::db)?;
+    match take_parts(&mut t.mo_parts, &conversation, Some(total))? {
         Some(have) => {
             let text = have.iter().map(|p| p.text.as_str()).collect();
-            deliver_mo(txn, seq, &have[0], text, 0)
+            deliver_mo(t, &have[0], text, 0)
         }
         None => Ok(None),
     }
@@ -389,8 +387,7 @@ fn take_parts(
 
 /// The `mo` event for a whole (or timed-out) message.
 fn deliver_mo(
-    txn: &WriteTransaction,
-    seq: &mut Sequence,
+    t: &mut Tables<'_>,
     r: &MoRecord,
     text: String,
     parts_missing: u8,
@@ -410,12 +407,12 @@ fn deliver_mo(
     }
     match &r.account {
         Some(account) => {
-            events::append(txn, seq, account, &to_json(&event)?)?;
+            events::append(t, account, &to_json(&event)?)?;
             Ok(Some(account.clone()))
         }
         None => {
             event["reason"] = "no account owns this number".into();
-            keep_unmatched(txn, seq, &event)?;
+            keep_unmatched(t, &event)?;
             Ok(None)
         }
     }
@@ -423,15 +420,10 @@ fn deliver_mo(
 
 /// Delivers, marked incomplete, MO messages whose first part arrived before `before_ms` and
 /// whose other parts never came; the accounts that got events.
-pub(super) fn expire_mo(
-    txn: &WriteTransaction,
-    seq: &mut Sequence,
-    before_ms: u64,
-) -> Result<Vec<String>, StoreError> {
+pub(super) fn expire_mo(t: &mut Tables<'_>, before_ms: u64) -> Result<Vec<String>, StoreError> {
     let stale: Vec<String> = {
-        let parts = txn.open_table(MO_PARTS).map_err(StoreError::db)?;
         let mut out: Vec<String> = Vec::new();
-        for entry in parts.iter().map_err(StoreError::db)? {
+        for entry in t.mo_parts.iter().map_err(StoreError::db)? {
             let (k, v) = entry.map_err(StoreError::db)?;
             let conversation = k.value().0.to_owned();
             let old = postcard::from_bytes::<MoRecord>(v.value())
@@ -444,15 +436,13 @@ pub(super) fn expire_mo(
     };
     let mut accounts = Vec::new();
     for conversation in stale {
-        let have = {
-            let mut parts = txn.open_table(MO_PARTS).map_err(StoreError::db)?;
-            take_parts(&mut parts, &conversation, None)?
+        let Some(have) = take_parts(&mut t.mo_parts, &conversation, None)? else {
+            continue;
         };
-        let Some(have) = have else { continue };
         let total = have[0].part.map_or(1, |(_, t, _)| t);
         let missing = total.saturating_sub(u8::try_from(have.len()).unwrap_or(u8::MAX));
         let text = have.iter().map(|p| p.text.as_str()).collect();
-        if let Some(a) = deliver_mo(txn, seq, &have[0], text, missing)? {
+        if let Some(a) = deliver_mo(t, &have[0], text, missing)? {
             accounts.push(a);
         }
     }
@@ -461,12 +451,15 @@ pub(super) fn expire_mo(
 
 /// Forgets correlations recorded before `before_ms` (at most `limit`); how many.
 pub(super) fn expire(
-    txn: &WriteTransaction,
+    t: &mut Tables<'_>,
     before_ms: u64,
     limit: usize,
 ) -> Result<usize, StoreError> {
-    let mut by_age = txn.open_table(CORRELATION_BY_AGE).map_err(StoreError::db)?;
-    let mut table = txn.open_table(CORRELATION).map_err(StoreError::db)?;
+    let Tables {
+        correlation: table,
+        correlation_by_age: by_age,
+        ..
+    } = t;
     let old: Vec<(u64, String, String)> = by_age
         .range((0, "", "")..(before_ms, "", ""))
         .map_err(StoreError::db)?
@@ -495,16 +488,11 @@ pub(super) fn expire(
 }
 
 /// Moves receipts parked before `before_ms` to the unmatched list; how many receipts.
-pub(super) fn expire_parked(
-    txn: &WriteTransaction,
-    seq: &mut Sequence,
-    before_ms: u64,
-) -> Result<usize, StoreError> {
+pub(super) fn expire_parked(t: &mut Tables<'_>, before_ms: u64) -> Result<usize, StoreError> {
     let stale: Vec<ReceiptRecord> = {
-        let table = txn.open_table(PARKED).map_err(StoreError::db)?;
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
-        for entry in table.iter().map_err(StoreError::db)? {
+        for entry in t.parked.iter().map_err(StoreError::db)? {
             let (_, v) = entry.map_err(StoreError::db)?;
             let r: ReceiptRecord = postcard::from_bytes(v.value()).map_err(StoreError::db)?;
             if r.received_at_ms < before_ms
@@ -516,17 +504,9 @@ pub(super) fn expire_parked(
         out
     };
     for r in &stale {
-        {
-            let mut table = txn.open_table(PARKED).map_err(StoreError::db)?;
-            for k in &r.keys {
-                table
-                    .remove((r.carrier.as_str(), k.as_str()))
-                    .map_err(StoreError::db)?;
-            }
-        }
+        unpark(t, r)?;
         keep_receipt(
-            txn,
-            seq,
+            t,
             r,
             "no submission with this id was recorded within an hour",
         )?;

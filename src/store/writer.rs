@@ -120,6 +120,22 @@ impl<Op: Send + 'static, Reply: Send + 'static> Writer<Op, Reply> {
     where
         F: FnMut(&WriteTransaction, Op) -> Result<Reply, StoreError> + Send + 'static,
     {
+        Self::spawn_batched(db, limits, move |txn, ops: Vec<Op>| {
+            ops.into_iter().map(|op| apply(txn, op)).collect()
+        })
+    }
+
+    /// As [`spawn`](Writer::spawn), with `apply` given the whole batch, in queue order, so it
+    /// can set up once what every operation needs (open tables, say). It answers one reply per
+    /// operation, in the same order.
+    pub fn spawn_batched<F>(
+        db: Arc<Database>,
+        limits: CommitLimits,
+        mut apply: F,
+    ) -> std::io::Result<(Writer<Op, Reply>, std::thread::JoinHandle<()>)>
+    where
+        F: FnMut(&WriteTransaction, Vec<Op>) -> Result<Vec<Reply>, StoreError> + Send + 'static,
+    {
         let (tx, mut rx) = mpsc::channel::<Request<Op, Reply>>(limits.queue.max(1));
         let stats = Arc::new(CommitStats::default());
         let counters = stats.clone();
@@ -169,27 +185,28 @@ fn commit_batch<Op, Reply, F>(
     apply: &mut F,
     stats: &CommitStats,
 ) where
-    F: FnMut(&WriteTransaction, Op) -> Result<Reply, StoreError>,
+    F: FnMut(&WriteTransaction, Vec<Op>) -> Result<Vec<Reply>, StoreError>,
 {
     // Outside any runtime this is the real clock, which is what a commit latency is.
     let started = tokio::time::Instant::now();
     let n = batch.len() as u64;
-    let mut waiting = Vec::with_capacity(batch.len());
-    let mut requests = batch.drain(..);
+    let (ops, waiting): (Vec<Op>, Vec<_>) = batch.drain(..).map(|r| (r.op, r.reply)).unzip();
     let result: Result<Vec<Reply>, StoreError> = (|| {
         let mut txn = db.begin_write().map_err(StoreError::db)?;
         txn.set_durability(Durability::Immediate)
             .map_err(StoreError::db)?;
-        let mut replies = Vec::with_capacity(requests.len());
-        for Request { op, reply } in requests.by_ref() {
-            waiting.push(reply);
-            replies.push(apply(&txn, op)?);
+        let replies = apply(&txn, ops)?;
+        if replies.len() != waiting.len() {
+            // Committing would leave some caller unanswered about a write that happened.
+            return Err(StoreError::Database(format!(
+                "{} replies for {} operations",
+                replies.len(),
+                waiting.len()
+            )));
         }
         txn.commit().map_err(StoreError::db)?;
         Ok(replies)
     })();
-    // Requests not reached before an error are answered with that error too, never dropped.
-    waiting.extend(requests.map(|r| r.reply));
     let ok = result.is_ok();
     match result {
         Ok(replies) => {
