@@ -170,7 +170,7 @@ impl Outbox {
     ) -> Result<Vec<Accepted>, StoreError> {
         match self
             .writer
-            .write(Op::Accept {
+            .write_first(Op::Accept {
                 admissions,
                 max_queued,
             })
@@ -244,7 +244,7 @@ impl Outbox {
 
     /// Applies a receipt durably (with its webhook events).
     pub async fn receipt(&self, r: ReceiptRecord) -> Result<ReceiptOutcome, StoreError> {
-        match self.writer.write(Op::Receipt(Box::new(r))).await? {
+        match self.writer.write_first(Op::Receipt(Box::new(r))).await? {
             Reply::Receipt(o) => Ok(o),
             _ => Err(StoreError::Database("unexpected reply".into())),
         }
@@ -252,7 +252,7 @@ impl Outbox {
 
     /// Stores an MO message or part durably; the account that got an `mo` event.
     pub async fn mo(&self, r: MoRecord) -> Result<Option<String>, StoreError> {
-        match self.writer.write(Op::Mo(Box::new(r))).await? {
+        match self.writer.write_first(Op::Mo(Box::new(r))).await? {
             Reply::Mo(a) => Ok(a),
             _ => Err(StoreError::Database("unexpected reply".into())),
         }
@@ -260,7 +260,7 @@ impl Outbox {
 
     /// Keeps an inbound PDU no one can take (unreadable, or for no one) for an operator.
     pub async fn keep_unmatched(&self, what: serde_json::Value) -> Result<(), StoreError> {
-        self.writer.write(Op::Keep(what)).await.map(|_| ())
+        self.writer.write_first(Op::Keep(what)).await.map(|_| ())
     }
 
     /// Forgets correlations recorded before `before_ms`, at most `limit`; how many.

@@ -5,6 +5,7 @@
 //! no added wait at low load: whatever arrives while one commit is in progress forms the next
 //! batch.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -37,6 +38,9 @@ pub struct CommitLimits {
     pub max_batch: usize,
     /// Operations waiting for the writer; callers wait for room beyond it (backpressure).
     pub queue: usize,
+    /// Most operations queued with [`Writer::write`] in one transaction when some were queued
+    /// with [`Writer::write_first`]: keeps the commit those wait for short.
+    pub max_later: usize,
 }
 
 impl Default for CommitLimits {
@@ -44,6 +48,7 @@ impl Default for CommitLimits {
         CommitLimits {
             max_batch: 4096,
             queue: 65_536,
+            max_later: 256,
         }
     }
 }
@@ -55,6 +60,8 @@ pub struct CommitStats {
     operations: AtomicU64,
     failed_commits: AtomicU64,
     commit_nanos: AtomicU64,
+    /// Requests the writer has taken off its channel and not yet applied.
+    buffered: AtomicU64,
 }
 
 impl CommitStats {
@@ -81,6 +88,7 @@ impl CommitStats {
 
 struct Request<Op, Reply> {
     op: Op,
+    first: bool,
     reply: oneshot::Sender<Result<Reply, StoreError>>,
 }
 
@@ -140,18 +148,22 @@ impl<Op: Send + 'static, Reply: Send + 'static> Writer<Op, Reply> {
         let stats = Arc::new(CommitStats::default());
         let counters = stats.clone();
         let max_batch = limits.max_batch.max(1);
+        let mut lanes = Lanes {
+            first: VecDeque::new(),
+            later: VecDeque::new(),
+            hold: limits.queue.max(max_batch),
+            max_batch,
+            max_later: limits.max_later.clamp(1, max_batch),
+        };
         let handle = std::thread::Builder::new()
             .name("smppd-store-writer".into())
             .spawn(move || {
                 let mut batch = Vec::with_capacity(max_batch);
-                while let Some(first) = rx.blocking_recv() {
-                    batch.push(first);
-                    while batch.len() < max_batch {
-                        match rx.try_recv() {
-                            Ok(r) => batch.push(r),
-                            Err(_) => break,
-                        }
-                    }
+                while lanes.fill(&mut rx, &counters) {
+                    lanes.take(&mut batch);
+                    counters
+                        .buffered
+                        .store(lanes.len() as u64, Ordering::Relaxed);
                     commit_batch(&db, &mut batch, &mut apply, &counters);
                 }
             })?;
@@ -160,9 +172,20 @@ impl<Op: Send + 'static, Reply: Send + 'static> Writer<Op, Reply> {
 
     /// Queues `op` and waits until it is committed to disk.
     pub async fn write(&self, op: Op) -> Result<Reply, StoreError> {
+        self.queue(op, false).await
+    }
+
+    /// As [`write`](Writer::write), ahead of what `write` queued: for operations someone at
+    /// the edge is waiting on (a client's submission, an SMSC's window), so that a backlog of
+    /// internal bookkeeping does not stand between them and their commit.
+    pub async fn write_first(&self, op: Op) -> Result<Reply, StoreError> {
+        self.queue(op, true).await
+    }
+
+    async fn queue(&self, op: Op, first: bool) -> Result<Reply, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send(Request { op, reply })
+            .send(Request { op, first, reply })
             .await
             .map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
@@ -175,7 +198,65 @@ impl<Op: Send + 'static, Reply: Send + 'static> Writer<Op, Reply> {
 
     /// Operations waiting for the writer.
     pub fn queued(&self) -> usize {
-        self.tx.max_capacity() - self.tx.capacity()
+        let buffered = usize::try_from(self.stats.buffered.load(Ordering::Relaxed));
+        self.tx.max_capacity() - self.tx.capacity() + buffered.unwrap_or(usize::MAX)
+    }
+}
+
+/// The writer's own queue: requests taken off the channel, in two lanes.
+struct Lanes<Op, Reply> {
+    first: VecDeque<Request<Op, Reply>>,
+    later: VecDeque<Request<Op, Reply>>,
+    /// Most requests held here; beyond it they wait in the channel, and callers for room.
+    hold: usize,
+    max_batch: usize,
+    max_later: usize,
+}
+
+impl<Op, Reply> Lanes<Op, Reply> {
+    fn len(&self) -> usize {
+        self.first.len() + self.later.len()
+    }
+
+    fn push(&mut self, r: Request<Op, Reply>) {
+        if r.first {
+            self.first.push_back(r);
+        } else {
+            self.later.push_back(r);
+        }
+    }
+
+    /// Takes what the channel holds; waits when there is nothing to do. False once every
+    /// handle is gone and nothing is left.
+    fn fill(&mut self, rx: &mut mpsc::Receiver<Request<Op, Reply>>, stats: &CommitStats) -> bool {
+        if self.len() == 0 {
+            match rx.blocking_recv() {
+                Some(r) => self.push(r),
+                None => return false,
+            }
+        }
+        while self.len() < self.hold {
+            match rx.try_recv() {
+                Ok(r) => self.push(r),
+                Err(_) => break,
+            }
+        }
+        stats.buffered.store(self.len() as u64, Ordering::Relaxed);
+        true
+    }
+
+    /// The next batch: the first lane, then the later lane; while the first lane has work the
+    /// later one gets at most `max_later` places (and always some, so it never starves).
+    fn take(&mut self, batch: &mut Vec<Request<Op, Reply>>) {
+        let first = self.first.len().min(self.max_batch);
+        batch.extend(self.first.drain(..first));
+        let room = if first == 0 {
+            self.max_batch
+        } else {
+            (self.max_batch - first).clamp(1, self.max_later)
+        };
+        let later = self.later.len().min(room);
+        batch.extend(self.later.drain(..later));
     }
 }
 
