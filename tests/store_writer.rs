@@ -130,3 +130,65 @@ async fn the_writer_stops_when_its_handles_are_gone() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_first_goes_ahead_of_queued_writes_which_still_get_their_turn() {
+    let path = db_path("lanes");
+    let db = Arc::new(Database::create(&path).unwrap());
+    let gate = Arc::new(Mutex::new(Some(std::sync::mpsc::channel::<()>())));
+    let release = gate.lock().unwrap().as_ref().unwrap().0.clone();
+    let hold = gate.clone();
+    let applied = Arc::new(Mutex::new(Vec::new()));
+    let order = applied.clone();
+    let limits = CommitLimits {
+        max_later: 1,
+        ..CommitLimits::default()
+    };
+    let (writer, _thread) = Writer::spawn(db.clone(), limits, move |txn, op: (u64, Vec<u8>)| {
+        if op.0 == 0
+            && let Some((_, rx)) = hold.lock().unwrap().take()
+        {
+            let _ = rx.recv();
+        }
+        order.lock().unwrap().push(op.0);
+        insert(txn, op)
+    })
+    .unwrap();
+    let held = tokio::spawn({
+        let w = writer.clone();
+        async move { w.write((0, b"held".to_vec())).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut later = Vec::new();
+    for k in 1..=3u64 {
+        let w = writer.clone();
+        later.push(tokio::spawn(
+            async move { w.write((k, b"x".to_vec())).await },
+        ));
+        while writer.queued() < k as usize {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+    let first = tokio::spawn({
+        let w = writer.clone();
+        async move { w.write_first((10, b"first".to_vec())).await }
+    });
+    while writer.queued() < 4 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    release.send(()).unwrap();
+    assert_eq!(held.await.unwrap().unwrap(), 0);
+    assert_eq!(first.await.unwrap().unwrap(), 10);
+    for (k, t) in later.into_iter().enumerate() {
+        assert_eq!(t.await.unwrap().unwrap(), k as u64 + 1);
+    }
+    assert_eq!(
+        *applied.lock().unwrap(),
+        [0, 10, 1, 2, 3],
+        "the first lane went ahead; the later lane kept its order"
+    );
+    // Commits: [0], then [10, 1] (max_later = 1 beside first-lane work), then [2, 3]
+    // (with the first lane empty, the later lane fills a whole batch).
+    assert_eq!(writer.stats().commits(), 3);
+    assert_eq!(count(&db), 5);
+}
