@@ -125,7 +125,7 @@ impl Outbox {
         drop(Tables::open(&txn, 0)?);
         txn.commit().map_err(StoreError::db)?;
         let mut seq = events::last_seq(&db.begin_read().map_err(StoreError::db)?)?;
-        let (writer, thread) = Writer::spawn_batched(db.clone(), limits, move |txn, ops| {
+        let (writer, thread) = Writer::spawn_batched(db.clone(), limits, weigh, move |txn, ops| {
             apply_batch(txn, ops, &mut seq)
         })
         .map_err(StoreError::db)?;
@@ -401,6 +401,15 @@ impl Outbox {
     /// The writer's counters.
     pub fn stats(&self) -> &super::CommitStats {
         self.writer.stats()
+    }
+}
+
+/// What an operation counts against a commit's bound: about how many records it writes.
+fn weigh(op: &Op) -> usize {
+    match op {
+        Op::Accept { admissions, .. } => admissions.len().max(1),
+        Op::Delivered(_, seqs) | Op::DeadLetter(_, seqs) => seqs.len().max(1),
+        _ => 1,
     }
 }
 

@@ -34,7 +34,9 @@ impl StoreError {
 /// Bounds on one commit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CommitLimits {
-    /// Most operations in one transaction: keeps a commit's latency bounded under load.
+    /// Most work in one transaction, in units of the writer's weight (operations, unless the
+    /// writer weighs them: an accept counts its messages): keeps a commit's latency bounded
+    /// under load.
     pub max_batch: usize,
     /// Operations waiting for the writer; callers wait for room beyond it (backpressure).
     pub queue: usize,
@@ -128,17 +130,22 @@ impl<Op: Send + 'static, Reply: Send + 'static> Writer<Op, Reply> {
     where
         F: FnMut(&WriteTransaction, Op) -> Result<Reply, StoreError> + Send + 'static,
     {
-        Self::spawn_batched(db, limits, move |txn, ops: Vec<Op>| {
-            ops.into_iter().map(|op| apply(txn, op)).collect()
-        })
+        Self::spawn_batched(
+            db,
+            limits,
+            |_| 1,
+            move |txn, ops: Vec<Op>| ops.into_iter().map(|op| apply(txn, op)).collect(),
+        )
     }
 
     /// As [`spawn`](Writer::spawn), with `apply` given the whole batch, in queue order, so it
     /// can set up once what every operation needs (open tables, say). It answers one reply per
-    /// operation, in the same order.
+    /// operation, in the same order. `weigh` says what an operation counts against
+    /// [`CommitLimits::max_batch`].
     pub fn spawn_batched<F>(
         db: Arc<Database>,
         limits: CommitLimits,
+        weigh: fn(&Op) -> usize,
         mut apply: F,
     ) -> std::io::Result<(Writer<Op, Reply>, std::thread::JoinHandle<()>)>
     where
@@ -154,6 +161,7 @@ impl<Op: Send + 'static, Reply: Send + 'static> Writer<Op, Reply> {
             hold: limits.queue.max(max_batch),
             max_batch,
             max_later: limits.max_later.clamp(1, max_batch),
+            weigh,
         };
         let handle = std::thread::Builder::new()
             .name("smppd-store-writer".into())
@@ -203,6 +211,12 @@ impl<Op: Send + 'static, Reply: Send + 'static> Writer<Op, Reply> {
     }
 }
 
+#[derive(Clone, Copy)]
+enum Lane {
+    First,
+    Later,
+}
+
 /// The writer's own queue: requests taken off the channel, in two lanes.
 struct Lanes<Op, Reply> {
     first: VecDeque<Request<Op, Reply>>,
@@ -211,6 +225,7 @@ struct Lanes<Op, Reply> {
     hold: usize,
     max_batch: usize,
     max_later: usize,
+    weigh: fn(&Op) -> usize,
 }
 
 impl<Op, Reply> Lanes<Op, Reply> {
@@ -245,18 +260,49 @@ impl<Op, Reply> Lanes<Op, Reply> {
         true
     }
 
-    /// The next batch: the first lane, then the later lane; while the first lane has work the
-    /// later one gets at most `max_later` places (and always some, so it never starves).
+    /// The next batch: the first lane, then the later lane, up to `max_batch` of weight (and
+    /// at least one operation). While the first lane has work the later one gets at most
+    /// `max_later` places, and always one, so it never starves.
     fn take(&mut self, batch: &mut Vec<Request<Op, Reply>>) {
-        let first = self.first.len().min(self.max_batch);
-        batch.extend(self.first.drain(..first));
-        let room = if first == 0 {
-            self.max_batch
+        let mut weight = 0;
+        self.take_from(Lane::First, usize::MAX, &mut weight, batch);
+        let later = if batch.is_empty() {
+            usize::MAX
         } else {
-            (self.max_batch - first).clamp(1, self.max_later)
+            self.max_later
         };
-        let later = self.later.len().min(room);
-        batch.extend(self.later.drain(..later));
+        let before = batch.len();
+        self.take_from(Lane::Later, later, &mut weight, batch);
+        if batch.len() == before
+            && let Some(r) = self.later.pop_front()
+        {
+            batch.push(r);
+        }
+    }
+
+    fn take_from(
+        &mut self,
+        lane: Lane,
+        most: usize,
+        weight: &mut usize,
+        batch: &mut Vec<Request<Op, Reply>>,
+    ) {
+        let queue = match lane {
+            Lane::First => &mut self.first,
+            Lane::Later => &mut self.later,
+        };
+        let mut taken = 0;
+        while taken < most
+            && let Some(r) = queue.front()
+        {
+            let w = (self.weigh)(&r.op);
+            if !batch.is_empty() && weight.saturating_add(w) > self.max_batch {
+                break;
+            }
+            *weight = weight.saturating_add(w);
+            taken += 1;
+            batch.extend(queue.pop_front());
+        }
     }
 }
 
