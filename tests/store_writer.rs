@@ -192,3 +192,28 @@ async fn write_first_goes_ahead_of_queued_writes_which_still_get_their_turn() {
     assert_eq!(writer.stats().commits(), 3);
     assert_eq!(count(&db), 5);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_writer_with_a_linger_gathers_writes_into_one_commit() {
+    let path = db_path("linger");
+    let db = Arc::new(Database::create(&path).unwrap());
+    let limits = CommitLimits {
+        linger: std::time::Duration::from_secs(2),
+        ..CommitLimits::default()
+    };
+    let (writer, _thread) = Writer::spawn(db.clone(), limits, insert).unwrap();
+    let early = tokio::spawn({
+        let w = writer.clone();
+        async move { w.write((1, b"early".to_vec())).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(
+        writer.stats().commits(),
+        0,
+        "the first write waits for company"
+    );
+    assert_eq!(writer.write((2, b"late".to_vec())).await.unwrap(), 2);
+    assert_eq!(early.await.unwrap().unwrap(), 1);
+    assert_eq!(writer.stats().commits(), 1, "both went in one commit");
+    assert_eq!(count(&db), 2);
+}

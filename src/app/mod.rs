@@ -102,6 +102,7 @@ pub async fn run(
         &config.store.path.join("smppd.redb"),
         CommitLimits {
             max_batch: config.store.commit_max_batch,
+            linger: config.store.commit_interval,
             ..CommitLimits::default()
         },
     )

@@ -126,8 +126,8 @@ pub struct Store {
     /// Messages the outbox may hold; at the bound new submissions are refused with 503
     /// `overloaded` and nothing is stored. Default 1,000,000.
     pub max_outbox: u64,
-    /// Group commit: how long the writer gathers records before one durable commit.
-    /// Default 2 ms.
+    /// Group commit: how long an idle writer gathers records before one durable commit.
+    /// Default 0 (commit at once; what arrives during a commit forms the next one).
     pub commit_interval: Duration,
     /// Group commit: most records in one commit (it commits early when reached). Default 1000.
     pub commit_max_batch: usize,

@@ -43,6 +43,10 @@ pub struct CommitLimits {
     /// Most operations queued with [`Writer::write`] in one transaction when some were queued
     /// with [`Writer::write_first`]: keeps the commit those wait for short.
     pub max_later: usize,
+    /// How long an idle writer gathers operations before it commits the first one (`0`:
+    /// commit at once; whatever arrives during a commit forms the next batch anyway). Worth
+    /// setting only where an fsync is slow enough that fewer of them matter more than latency.
+    pub linger: Duration,
 }
 
 impl Default for CommitLimits {
@@ -51,6 +55,7 @@ impl Default for CommitLimits {
             max_batch: 4096,
             queue: 65_536,
             max_later: 256,
+            linger: Duration::ZERO,
         }
     }
 }
@@ -162,6 +167,8 @@ impl<Op: Send + 'static, Reply: Send + 'static> Writer<Op, Reply> {
             max_batch,
             max_later: limits.max_later.clamp(1, max_batch),
             weigh,
+            linger: limits.linger,
+            weight: 0,
         };
         let handle = std::thread::Builder::new()
             .name("smppd-store-writer".into())
@@ -226,6 +233,9 @@ struct Lanes<Op, Reply> {
     max_batch: usize,
     max_later: usize,
     weigh: fn(&Op) -> usize,
+    linger: Duration,
+    /// The weight of what the lanes hold.
+    weight: usize,
 }
 
 impl<Op, Reply> Lanes<Op, Reply> {
@@ -234,6 +244,7 @@ impl<Op, Reply> Lanes<Op, Reply> {
     }
 
     fn push(&mut self, r: Request<Op, Reply>) {
+        self.weight = self.weight.saturating_add((self.weigh)(&r.op));
         if r.first {
             self.first.push_back(r);
         } else {
@@ -249,6 +260,9 @@ impl<Op, Reply> Lanes<Op, Reply> {
                 Some(r) => self.push(r),
                 None => return false,
             }
+            if !self.linger.is_zero() {
+                self.gather(rx);
+            }
         }
         while self.len() < self.hold {
             match rx.try_recv() {
@@ -258,6 +272,25 @@ impl<Op, Reply> Lanes<Op, Reply> {
         }
         stats.buffered.store(self.len() as u64, Ordering::Relaxed);
         true
+    }
+
+    /// Waits up to the linger time for more operations, or until a whole batch is here.
+    fn gather(&mut self, rx: &mut mpsc::Receiver<Request<Op, Reply>>) {
+        // Outside any runtime this is the real clock.
+        let until = tokio::time::Instant::now() + self.linger;
+        while self.len() < self.hold && self.weight < self.max_batch {
+            match rx.try_recv() {
+                Ok(r) => self.push(r),
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    let now = tokio::time::Instant::now();
+                    if now >= until {
+                        break;
+                    }
+                    std::thread::sleep((until - now).min(Duration::from_micros(200)));
+                }
+            }
+        }
     }
 
     /// The next batch: the first lane, then the later lane, up to `max_batch` of weight (and
@@ -300,6 +333,7 @@ impl<Op, Reply> Lanes<Op, Reply> {
                 break;
             }
             *weight = weight.saturating_add(w);
+            self.weight = self.weight.saturating_sub(w);
             taken += 1;
             batch.extend(queue.pop_front());
         }

@@ -164,7 +164,7 @@ pub(super) fn store(
         .duration(
             &commit_interval_path,
             raw.commit_interval.as_deref(),
-            Duration::from_millis(2),
+            Duration::ZERO,
             true,
         )
         .and_then(|d| {
