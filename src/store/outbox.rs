@@ -99,10 +99,6 @@ fn ref_key(account: &str, client_ref: &str) -> String {
     format!("{account}\0{client_ref}")
 }
 
-fn encode(m: &Message) -> Result<Vec<u8>, StoreError> {
-    postcard::to_stdvec(m).map_err(StoreError::db)
-}
-
 fn decode(bytes: &[u8]) -> Result<Message, StoreError> {
     postcard::from_bytes(bytes).map_err(StoreError::db)
 }
@@ -496,11 +492,15 @@ fn load(t: &Tables<'_>, id: MessageId) -> Result<Option<Message>, StoreError> {
     found.map(|v| decode(v.value())).transpose()
 }
 
-/// Writes a message record.
+/// Writes a message record, encoded into the batch's one buffer (no allocation per record).
 fn write_record(t: &mut Tables<'_>, m: &Message) -> Result<(), StoreError> {
+    let mut buf = std::mem::take(&mut t.scratch);
+    buf.clear();
+    let buf = postcard::to_extend(m, buf).map_err(StoreError::db)?;
     t.messages
-        .insert(m.id.0, encode(m)?.as_slice())
+        .insert(m.id.0, buf.as_slice())
         .map_err(StoreError::db)?;
+    t.scratch = buf;
     Ok(())
 }
 

@@ -65,6 +65,8 @@ pub(super) struct Tables<'t> {
     pub(super) unmatched: Table<'t, u64, &'static [u8]>,
     pub(super) mo_parts: Table<'t, (&'static str, u8), &'static [u8]>,
     meta: Table<'t, &'static str, u64>,
+    /// A buffer records are encoded into, reused across the batch.
+    pub(super) scratch: Vec<u8>,
     seq: u64,
     seq_at_open: u64,
 }
@@ -90,6 +92,7 @@ impl<'t> Tables<'t> {
             unmatched: txn.open_table(UNMATCHED).map_err(db)?,
             mo_parts: txn.open_table(MO_PARTS).map_err(db)?,
             meta: txn.open_table(META).map_err(db)?,
+            scratch: Vec::with_capacity(1024),
             seq,
             seq_at_open: seq,
         })
