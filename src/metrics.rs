@@ -343,13 +343,28 @@ pub fn store_commit(operations: u64, ok: bool, took: Duration) {
 
 /// A final receipt with segment status `status` stored as `outcome`.
 pub fn receipt(status: SegmentStatus, outcome: &'static str) {
-    let status = match status {
-        SegmentStatus::Delivered => "delivered",
-        SegmentStatus::Expired => "expired",
-        SegmentStatus::Undeliverable => "undeliverable",
-        _ => "other",
+    const STATES: [&str; 4] = ["delivered", "expired", "undeliverable", "other"];
+    const OUTCOMES: [&str; 4] = ["matched", "unmatched", "parked", "repeated"];
+    // One handle per pair, registered on its first receipt (so no pair shows before it
+    // happens): a labelled `counter!` looks its key up in the registry on every call, which
+    // was ~2 % of the tokio workers at 10 k receipts/s.
+    static HANDLES: [[OnceLock<Counter>; 4]; 4] = [const { [const { OnceLock::new() }; 4] }; 4];
+    let state = match status {
+        SegmentStatus::Delivered => 0,
+        SegmentStatus::Expired => 1,
+        SegmentStatus::Undeliverable => 2,
+        _ => 3,
     };
-    counter!(RECEIPTS, STATE => status, OUTCOME => outcome).increment(1);
+    let Some(o) = OUTCOMES.iter().position(|o| *o == outcome) else {
+        counter!(RECEIPTS, STATE => STATES[state], OUTCOME => outcome).increment(1);
+        return;
+    };
+    HANDLES[state][o]
+        .get_or_init(|| {
+            install();
+            counter!(RECEIPTS, STATE => STATES[state], OUTCOME => OUTCOMES[o])
+        })
+        .increment(1);
 }
 
 /// An inbound message or part stored.

@@ -215,7 +215,7 @@ async fn submit_messages(
     // Valid messages go to the acceptor together; refused ones keep their slot.
     let mut slots: Vec<Option<Result<crate::ingest::Answer, Refusal>>> =
         Vec::with_capacity(parsed.len());
-    let mut valid = Vec::new();
+    let mut valid = Vec::with_capacity(parsed.len());
     for (i, r) in parsed.into_iter().enumerate() {
         match r {
             Ok(m) => {
@@ -259,23 +259,35 @@ async fn submit_messages(
             None => internal("no result for the message"),
         };
     }
-    let items: Vec<Value> = results
+    let results: Vec<BatchItem<'_>> = results
         .iter()
         .map(|r| match r {
-            Ok(a) => serde_json::to_value(a).unwrap_or(Value::Null),
+            Ok(a) => BatchItem::Accepted(a),
             Err(e) => {
-                let api = ApiError::from(e);
-                crate::metrics::api_refused_item(api.code);
-                json!({ "error": api })
+                let error = ApiError::from(e);
+                crate::metrics::api_refused_item(error.code);
+                BatchItem::Refused { error }
             }
         })
         .collect();
     crate::metrics::api_response(207);
-    (
-        StatusCode::MULTI_STATUS,
-        axum::Json(json!({ "results": items })),
-    )
-        .into_response()
+    (StatusCode::MULTI_STATUS, axum::Json(BatchBody { results })).into_response()
+}
+
+/// A batch's 207 body. Serialized straight from the answers: building a `serde_json::Value`
+/// per message first cost a map and a string per field. The bytes are the same (fields in
+/// declaration order, as `preserve_order` kept them).
+#[derive(serde::Serialize)]
+struct BatchBody<'a> {
+    results: Vec<BatchItem<'a>>,
+}
+
+/// One message's result in a batch: its answer, or `{"error": ...}`.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum BatchItem<'a> {
+    Accepted(&'a crate::ingest::Answer),
+    Refused { error: ApiError },
 }
 
 async fn status(

@@ -3,13 +3,15 @@
 //! answered ESME_ROK. A store failure answers ESME_RX_T_APPN, so the SMSC delivers it again.
 //! Nothing is dropped: what no message or account can take is kept as unmatched.
 //!
-//! Each PDU is handled in its own task (bounded), so one commit carries many receipts.
+//! Many PDUs are in progress at once (bounded), so one commit carries many receipts.
 
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use serde_json::json;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, warn};
 
@@ -55,29 +57,28 @@ impl InboundDesk {
         mut rx: mpsc::Receiver<Inbound>,
         closing: CancellationToken,
     ) {
-        let permits = Arc::new(Semaphore::new(IN_PROGRESS));
-        let tasks = tokio_util::task::TaskTracker::new();
-        loop {
-            let inbound = tokio::select! {
-                i = rx.recv() => i,
-                _ = closing.cancelled() => {
+        // Every PDU in progress is a future of this one task rather than a task of its own: a
+        // spawn per receipt (an allocation, a scheduler queue push, often a wake of the other
+        // worker) cost about a fifth of the desk's time. A commit still carries many receipts:
+        // each future's store operation is queued as soon as it is first polled.
+        let mut work = FuturesUnordered::new();
+        let mut open = true;
+        let mut closed = false;
+        while open || !work.is_empty() {
+            tokio::select! {
+                biased;
+                _ = closing.cancelled(), if !closed => {
                     // Whatever is queued still comes out; then recv answers None.
+                    closed = true;
                     rx.close();
-                    rx.recv().await
                 }
-            };
-            let Some(inbound) = inbound else { break };
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                break;
-            };
-            let me = self.clone();
-            tasks.spawn(async move {
-                me.take(inbound).await;
-                drop(permit);
-            });
+                Some(()) = work.next(), if !work.is_empty() => {}
+                inbound = rx.recv(), if open && work.len() < IN_PROGRESS => match inbound {
+                    Some(inbound) => work.push(self.take(inbound)),
+                    None => open = false,
+                },
+            }
         }
-        tasks.close();
-        tasks.wait().await;
     }
 
     async fn take(&self, inbound: Inbound) {

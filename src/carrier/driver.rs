@@ -40,6 +40,11 @@ const BURST: usize = 256;
 /// Messages a bind takes from the carrier's queue in one turn.
 const TAKE_AT_ONCE: usize = 8;
 
+/// Output at which writing goes ahead of taking more input. Below it, output is written only
+/// once no input is ready: one write (one loopback send, a wake-up of the SMSC's reader) per
+/// burst instead of one per job or per response batch.
+const FLUSH_AT: usize = 64 * 1024;
+
 fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
@@ -149,7 +154,9 @@ impl<'a> Connection<'a> {
                     self.status.set_state(BindState::Unbinding);
                     self.session.unbind(now());
                 }
-                permit = wtx.reserve(), if !self.out.is_empty() => match permit {
+                // Output waits while input is ready (below), so a burst leaves in one write;
+                // past FLUSH_AT it goes first, so a steady stream cannot hold it back.
+                permit = wtx.reserve(), if self.out.len() >= FLUSH_AT => match permit {
                     Ok(permit) => permit.send(self.out.split()),
                     Err(_) => self.session.connection_lost(),
                 },
@@ -181,6 +188,11 @@ impl<'a> Connection<'a> {
                         }
                     }
                     Err(_) => queue_closed = true,
+                },
+                // Nothing else is ready: what the turns since the last write produced goes out.
+                permit = wtx.reserve(), if !self.out.is_empty() => match permit {
+                    Ok(permit) => permit.send(self.out.split()),
+                    Err(_) => self.session.connection_lost(),
                 },
                 _ = sleep_until(deadline), if deadline.is_some() => {
                     self.session.handle_timeout(now());
@@ -442,6 +454,9 @@ async fn sleep_until(deadline: Option<Instant>) {
 
 async fn write_loop(mut wr: WriteHalf<Transport>, mut rx: mpsc::Receiver<BytesMut>) {
     while let Some(mut buf) = rx.recv().await {
+        // One turn of the scheduler first: answers released together (a store commit acks many
+        // receipts, each waking the driver) then leave in this write, not one send each.
+        tokio::task::yield_now().await;
         while let Ok(more) = rx.try_recv() {
             buf.extend_from_slice(&more);
         }

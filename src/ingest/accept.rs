@@ -146,7 +146,8 @@ impl Acceptor {
     ) -> Result<Vec<Result<Answer, Refusal>>, StoreError> {
         let now_ms = u64::try_from(now.as_millisecond()).unwrap_or(0);
         let mut results: Vec<Result<Answer, Refusal>> = Vec::with_capacity(requests.len());
-        let mut stored = Vec::new();
+        // Sized once: a `Message` is large, and growing the vector moved them all each time.
+        let mut stored = Vec::with_capacity(requests.len());
         for (prefix, request) in requests {
             // A repeat of a client_ref gets its first answer again and is charged nothing.
             if let Some(r) = &request.client_ref

@@ -144,7 +144,7 @@ pub fn parse_submission(body: &[u8], max_batch: usize) -> Result<Submission, Ref
         .map_err(|e| Refusal::InvalidRequest(format!("malformed JSON: {e}")))?
         .keys;
     if !top.contains_key("messages") {
-        return Ok(Submission::Single(parse_message(text, "")));
+        return Ok(Submission::Single(parse_message(text, None)));
     }
     if let Some(other) = top.keys().find(|k| *k != "messages") {
         return Err(Refusal::InvalidRequest(format!(
@@ -169,7 +169,7 @@ pub fn parse_submission(body: &[u8], max_batch: usize) -> Result<Submission, Ref
         items
             .into_iter()
             .enumerate()
-            .map(|(i, item)| parse_message(item.get(), &format!("messages[{i}].")))
+            .map(|(i, item)| parse_message(item.get(), Some(i)))
             .collect(),
     ))
 }
@@ -209,15 +209,19 @@ struct Batch<'a> {
     messages: Vec<&'a RawValue>,
 }
 
-/// Parses one message from its JSON text; `prefix` is prepended to field names in errors.
-fn parse_message(json: &str, prefix: &str) -> Result<SubmitRequest, Refusal> {
-    let field = |name: &str| format!("{prefix}{name}");
+/// Parses one message from its JSON text; field names in errors are prefixed with
+/// `messages[item].` for an item of a batch. The prefix is written only for an error: a
+/// message that parses costs no string for it.
+fn parse_message(json: &str, item: Option<usize>) -> Result<SubmitRequest, Refusal> {
+    let prefix = || item.map_or_else(String::new, |i| format!("messages[{i}]."));
+    let field = |name: &str| format!("{}{name}", prefix());
     let mut de = serde_json::Deserializer::from_str(json);
     let raw: RawMessage = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if path.is_empty() || path == "." {
             // Missing or unknown fields and a non-object message are reported at its level.
+            let prefix = prefix();
             let at = prefix.trim_end_matches('.');
             if at.is_empty() {
                 Refusal::InvalidRequest(inner.to_string())
