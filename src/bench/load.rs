@@ -1,8 +1,9 @@
 //! The load generator: `concurrency` workers, each on its own connection, claim the next
 //! batch of message numbers, wait for its slot when a rate is set, POST it and record each
 //! accepted message in the ledger. Accept latency is the request's round trip, counted from
-//! the batch's scheduled time when a rate is set (so a stalled daemon shows up as latency
-//! instead of silently slowing the load), and charged to every message of the batch.
+//! the batch's scheduled time when a rate is set and the bench is behind it (so a stalled
+//! daemon shows up as latency instead of silently slowing the load), and charged to every
+//! message of the batch.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,6 +19,9 @@ use super::client::UdsClient;
 use super::latency;
 use super::ledger::{Ledger, ulid};
 use super::mix::Mix;
+
+/// The granularity of tokio's timer.
+const TIMER_TICK: Duration = Duration::from_millis(1);
 
 /// What the workers share.
 #[derive(Debug)]
@@ -98,14 +102,20 @@ pub(crate) async fn worker(plan: Arc<Plan>, ledger: Arc<Ledger>) -> Outcome {
         let count = plan.batch.min(plan.messages - first);
         let scheduled = (plan.rate > 0.0)
             .then(|| plan.start + Duration::from_secs_f64(first as f64 / plan.rate));
+        // The body is ready before the slot: building it is the bench's work, not latency.
+        plan.mix.body(first, count, &plan.prefix, &mut body);
         if let Some(at) = scheduled {
-            tokio::time::sleep_until(at).await;
+            // tokio's timer fires on a millisecond tick at or after its deadline: aiming one
+            // tick early sends on time instead of up to a tick late, and that lateness (the
+            // bench's, not the daemon's) is not charged to the request.
+            tokio::time::sleep_until(at.checked_sub(TIMER_TICK).unwrap_or(at)).await;
         }
         if plan.deadline.is_some_and(|d| Instant::now() >= d) {
             break;
         }
-        plan.mix.body(first, count, &plan.prefix, &mut body);
-        let sent_at = scheduled.unwrap_or_else(Instant::now);
+        // From the slot when the bench is behind it (a stalled daemon shows as latency), from
+        // the send when it is early.
+        let sent_at = scheduled.map_or_else(Instant::now, |at| at.min(Instant::now()));
         out.sent += count;
         if client.is_none() {
             client = UdsClient::connect(&plan.socket, &plan.token).await.ok();
