@@ -15,7 +15,7 @@ use futures::StreamExt;
 use smppd::config::MessageIdFormat;
 use smppd::dlr::{lookup_keys, store_key};
 use smppd::message::{Kind, Message, MessageId, Segment, SegmentStatus, Status};
-use smppd::store::{CommitLimits, Outbox, ReceiptOutcome, ReceiptRecord};
+use smppd::store::{CommitLimits, Outbox, ReceiptOutcome, ReceiptRecord, Since};
 
 const PER_ROUND: u64 = 20_000;
 const IN_FLIGHT: usize = 4096;
@@ -77,7 +77,10 @@ async fn prepare(outbox: &Outbox, first: u64, count: u64) {
                     .unwrap_or_default(),
                 MessageIdFormat::Auto,
             );
-            outbox.save_correlated(m, vec![(0, key)]).await.unwrap();
+            outbox
+                .save_correlated(m, vec![(0, key)], Since::Read)
+                .await
+                .unwrap();
         })
         .buffer_unordered(IN_FLIGHT)
         .collect::<Vec<_>>()

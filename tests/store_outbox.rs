@@ -1,11 +1,12 @@
 //! The outbox: accepted batches survive a reopen, OTP is due before bulk, held messages wait for
-//! their time, `client_ref` repeats return the first id, the bound refuses without storing, and
-//! final messages leave the due index.
+//! their time, `client_ref` repeats return the first id, the bound refuses without storing,
+//! final messages leave the due index, and a save that does not read the record back still
+//! moves it in the index.
 
 use std::path::PathBuf;
 
 use smppd::message::{Kind, Message, MessageId, Segment, Status};
-use smppd::store::{Accepted, CLIENT_REF_TTL_MS, CommitLimits, Outbox};
+use smppd::store::{Accepted, CLIENT_REF_TTL_MS, CommitLimits, Outbox, Since};
 
 fn path(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("store-outbox");
@@ -165,6 +166,39 @@ async fn saving_moves_a_message_and_final_ones_leave_the_index() {
     assert!(outbox.due(u64::MAX, 10).unwrap().is_empty());
     assert_eq!(outbox.queued().unwrap(), 0);
     assert_eq!(outbox.get(m.id).unwrap().unwrap().status, Status::Delivered);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untouched_save_moves_the_message_from_the_due_time_it_was_read_with() {
+    let outbox = Outbox::open(&path("untouched"), CommitLimits::default()).unwrap();
+    let now = 1_800_000_000_000u64;
+    let mut m = message(Kind::Otp, now, now, None);
+    outbox.accept(vec![m.clone()], 1000).await.unwrap();
+    // A first attempt that failed: due again in 30 s, and only then.
+    m.attempts = 1;
+    m.due_ms = now + 30_000;
+    let first = Since::Untouched { due_ms: now };
+    outbox
+        .save_correlated(m.clone(), Vec::new(), first)
+        .await
+        .unwrap();
+    assert!(outbox.due(now + 1, 10).unwrap().is_empty());
+    assert_eq!(ids(&outbox.due(now + 30_000, 10).unwrap()), [m.id]);
+    assert_eq!(outbox.queued().unwrap(), 1);
+    assert_eq!(outbox.get(m.id).unwrap().unwrap().due_ms, now + 30_000);
+    // Submitted: out of the due index, waiting for its receipt.
+    m.status = Status::Submitted;
+    m.attempts = 2;
+    let again = Since::Untouched {
+        due_ms: now + 30_000,
+    };
+    outbox
+        .save_correlated(m.clone(), Vec::new(), again)
+        .await
+        .unwrap();
+    assert!(outbox.due(u64::MAX, 10).unwrap().is_empty());
+    assert_eq!(outbox.queued().unwrap(), 0);
+    assert_eq!(outbox.get(m.id).unwrap().unwrap().status, Status::Submitted);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use smppd::config::MessageIdFormat;
 use smppd::dlr::{lookup_keys, store_key};
 use smppd::message::{Kind, Message, MessageId, Segment, SegmentStatus, Status};
-use smppd::store::{CommitLimits, MoRecord, Outbox, ReceiptOutcome, ReceiptRecord};
+use smppd::store::{CommitLimits, MoRecord, Outbox, ReceiptOutcome, ReceiptRecord, Since};
 use smppd::webhook::EventSource;
 
 fn open(name: &str) -> Outbox {
@@ -97,7 +97,9 @@ async fn a_receipt_before_its_response_is_parked_then_applied() {
     assert!(o.parked().unwrap() > 0);
     assert!(events(&o).is_empty());
 
-    o.save_correlated(m.clone(), keys(&m)).await.unwrap();
+    o.save_correlated(m.clone(), keys(&m), Since::Read)
+        .await
+        .unwrap();
     let stored = o.get(m.id).unwrap().unwrap();
     assert_eq!(stored.status, Status::Delivered);
     assert_eq!(stored.segments[0].status, SegmentStatus::Delivered);
@@ -116,7 +118,9 @@ async fn a_late_dispatch_record_does_not_undo_a_receipt_and_repeats_are_ignored(
     let o = open("merge");
     let m = submitted(2);
     o.accept(vec![m.clone()], 1000).await.unwrap();
-    o.save_correlated(m.clone(), keys(&m)).await.unwrap();
+    o.save_correlated(m.clone(), keys(&m), Since::Read)
+        .await
+        .unwrap();
     let first = o
         .receipt(receipt("1a2b0", SegmentStatus::Delivered))
         .await
@@ -132,7 +136,9 @@ async fn a_late_dispatch_record_does_not_undo_a_receipt_and_repeats_are_ignored(
     // The time the submission was recorded, not the receipt's own.
     assert!(submitted_at_ms > 0, "{submitted_at_ms}");
     // The dispatcher's older copy of the record comes back.
-    o.save_correlated(m.clone(), Vec::new()).await.unwrap();
+    o.save_correlated(m.clone(), Vec::new(), Since::Read)
+        .await
+        .unwrap();
     assert_eq!(
         o.get(m.id).unwrap().unwrap().segments[0].status,
         SegmentStatus::Delivered
@@ -166,7 +172,9 @@ async fn dead_letters_are_kept_and_replayed_in_order() {
         };
         m.segments[0].carrier_message_id = Some(format!("ff{n}"));
         o.accept(vec![m.clone()], 1000).await.unwrap();
-        o.save_correlated(m.clone(), keys(&m)).await.unwrap();
+        o.save_correlated(m.clone(), keys(&m), Since::Read)
+            .await
+            .unwrap();
         o.receipt(receipt(&format!("ff{n}"), SegmentStatus::Delivered))
             .await
             .unwrap();
@@ -183,6 +191,44 @@ async fn dead_letters_are_kept_and_replayed_in_order() {
     assert_eq!(again.len(), 2, "replayed events come after the cursor");
     assert_eq!(again[0].json, pending[0].json);
     assert!(o.dead_letters("acme", 10).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn acknowledged_events_go_and_the_others_between_them_stay() {
+    let o = open("acked");
+    for n in 0..4 {
+        let mut m = Message {
+            id: MessageId::generate(1_800_000_000_000 + n),
+            ..submitted(1)
+        };
+        m.segments[0].carrier_message_id = Some(format!("ee{n}"));
+        o.accept(vec![m.clone()], 1000).await.unwrap();
+        o.save_correlated(m.clone(), keys(&m), Since::Read)
+            .await
+            .unwrap();
+        o.receipt(receipt(&format!("ee{n}"), SegmentStatus::Delivered))
+            .await
+            .unwrap();
+    }
+    let seqs: Vec<u64> = o
+        .pending("acme", 0, 100)
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(seqs.len(), 4);
+    // Out of order, with a gap: the one in the gap stays, and so does the one after.
+    o.delivered("acme", vec![seqs[2], seqs[0]]).await.unwrap();
+    let left: Vec<u64> = o
+        .pending("acme", 0, 100)
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(left, [seqs[1], seqs[3]]);
+    o.delivered("acme", Vec::new()).await.unwrap();
+    o.delivered("acme", vec![seqs[1], seqs[3]]).await.unwrap();
+    assert!(o.pending("acme", 0, 100).unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -23,7 +23,7 @@ pub use outcome::{MAX_ATTEMPTS, Next, is_temporary, record, settle};
 use crate::carrier::Carrier;
 use crate::config::{CarrierSettings, MessageIdFormat, OnTimeout};
 use crate::message::{Message, MessageId, SegmentStatus};
-use crate::store::MessageStore;
+use crate::store::{MessageStore, Since};
 use crate::text::{ReferenceAllocator, TextError, TextProfile};
 
 /// Messages read from the outbox per round.
@@ -212,6 +212,15 @@ impl Dispatcher {
     /// it before any part was sent, when it stays on disk as it was.
     async fn dispatch(&self, mut message: Message, stop: &CancellationToken) {
         message.attempts += 1;
+        // Before its first save no correlation exists, so no receipt can touch the record
+        // while this copy is out: the save need not read it back.
+        let since = if message.attempts == 1 {
+            Since::Untouched {
+                due_ms: message.due_ms,
+            }
+        } else {
+            Since::Read
+        };
         let mut next = None;
         if !message
             .segments
@@ -260,7 +269,7 @@ impl Dispatcher {
             let delay = u64::try_from(backoff(message.attempts).as_millis()).unwrap_or(u64::MAX);
             message.due_ms = now.saturating_add(delay);
         }
-        if let Err(e) = self.outbox.save(message, correlate).await {
+        if let Err(e) = self.outbox.save(message, correlate, since).await {
             // The record stays as it was on disk: the message is sent again after a restart,
             // never lost.
             tracing::error!(error = %e, "cannot record a dispatch outcome");

@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use super::outbox::{Accepted, Outbox};
+use super::outbox::{Accepted, Outbox, Since};
 use super::writer::StoreError;
 use crate::message::{Message, MessageId};
 use crate::policy::Charge;
@@ -33,8 +33,14 @@ pub trait MessageStore: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<MessageId>, StoreError>;
 
     /// Writes a message's new state durably (held and queued ones are due at `due_ms`);
-    /// `correlate` lists (segment, normalised carrier id) pairs receipts will be matched by.
-    fn save(&self, message: Message, correlate: Vec<(u16, String)>) -> StoreFuture<'_, ()>;
+    /// `correlate` lists (segment, normalised carrier id) pairs receipts will be matched by;
+    /// `since` says whether the record can have changed since the caller read it.
+    fn save(
+        &self,
+        message: Message,
+        correlate: Vec<(u16, String)>,
+        since: Since,
+    ) -> StoreFuture<'_, ()>;
 
     /// The message with this id.
     fn get(&self, id: MessageId) -> Result<Option<Message>, StoreError>;
@@ -77,8 +83,13 @@ impl MessageStore for Outbox {
         Outbox::client_ref(self, account, client_ref, now_ms)
     }
 
-    fn save(&self, message: Message, correlate: Vec<(u16, String)>) -> StoreFuture<'_, ()> {
-        Box::pin(Outbox::save_correlated(self, message, correlate))
+    fn save(
+        &self,
+        message: Message,
+        correlate: Vec<(u16, String)>,
+        since: Since,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(Outbox::save_correlated(self, message, correlate, since))
     }
 
     fn get(&self, id: MessageId) -> Result<Option<Message>, StoreError> {

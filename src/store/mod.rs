@@ -13,7 +13,7 @@ mod tables;
 mod writer;
 
 pub use backend::{MessageStore, StoreFuture};
-pub use outbox::{Accepted, CLIENT_REF_TTL_MS, Outbox};
+pub use outbox::{Accepted, CLIENT_REF_TTL_MS, Outbox, Since};
 pub use receipts::{
     MAX_PARKED, MO_PARTS_WAIT_MS, MoRecord, PARK_FOR_MS, ReceiptOutcome, ReceiptRecord,
 };
