@@ -42,8 +42,10 @@ const TAKE_AT_ONCE: usize = 8;
 
 /// Output at which writing goes ahead of taking more input. Below it, output is written only
 /// once no input is ready: one write (one loopback send, a wake-up of the SMSC's reader) per
-/// burst instead of one per job or per response batch.
-const FLUSH_AT: usize = 64 * 1024;
+/// burst instead of one per job or per response batch. Small enough that answers to the SMSC's
+/// deliver_sm (whose window waits on them) do not sit behind a long burst of input: 64 KiB
+/// measured a few per cent fewer messages a second end to end (two runs each, within the noise).
+const FLUSH_AT: usize = 8 * 1024;
 
 fn now() -> Instant {
     tokio::time::Instant::now().into_std()
