@@ -1,7 +1,7 @@
 //! `smppd bench`: the end-to-end load generator. It submits a mix of messages to a running
 //! daemon over its Unix socket (`load`), receives the webhook events (`hook`), reads the wire
-//! counters from `smppd sim`'s stats file (`wire`) and the daemon's memory from /proc (`rss`),
-//! then prints one JSON report (`report`) and exits 1 unless every accepted message was put
+//! counters from `smppd sim`'s stats file (`wire`), the daemon's memory and CPU time from
+//! /proc (`rss`, `cpu`), then prints one JSON report (`report`) and exits 1 unless every accepted message was put
 //! on the wire and came back as exactly one final receipt per segment.
 //!
 //! The three latencies: accept is each request's round trip, charged to every message in it;
@@ -11,6 +11,7 @@
 
 mod args;
 mod client;
+mod cpu;
 mod hook;
 mod latency;
 mod ledger;
@@ -154,6 +155,7 @@ async fn run(args: BenchArgs) -> ExitCode {
     let sample_ids = report::spread(&entries, args.wire_sample);
     let to_wire = sample::accept_to_wire(&args.socket, &args.token, sample_ids, 4).await;
     let memory = args.daemon_pid.and_then(rss::sample);
+    let cpu = args.daemon_pid.and_then(cpu::sample);
     let report = report::Report {
         args: &args,
         outcomes: &outcomes,
@@ -171,6 +173,7 @@ async fn run(args: BenchArgs) -> ExitCode {
             .peak_rss_kib
             .load(Relaxed)
             .max(memory.map_or(0, |m| m.1)),
+        daemon_cpu_s: cpu,
     };
     let (json, ok) = report.build();
     println!(

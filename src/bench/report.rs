@@ -41,6 +41,8 @@ pub(crate) struct Report<'a> {
     /// First and last change of the simulator's submit count (ns since start).
     pub(crate) wire_window_ns: (u64, u64),
     pub(crate) peak_rss_kib: u64,
+    /// The daemon's CPU seconds by part (store writer, workers, other), when it was known.
+    pub(crate) daemon_cpu_s: Option<BTreeMap<&'static str, f64>>,
 }
 
 fn per_s(count: u64, ns: u64) -> f64 {
@@ -55,6 +57,20 @@ fn secs(ns: u64) -> f64 {
 }
 
 impl Report<'_> {
+    /// The daemon's CPU time per accepted message, µs, by part and in all.
+    fn cpu_per_message(&self, accepted: u64) -> Value {
+        let Some(parts) = self.daemon_cpu_s.as_ref().filter(|_| accepted > 0) else {
+            return Value::Null;
+        };
+        let per = |s: f64| (s * 1e6 / accepted as f64 * 10.0).round() / 10.0;
+        let mut out: serde_json::Map<String, Value> = parts
+            .iter()
+            .map(|(part, s)| ((*part).to_owned(), json!(per(*s))))
+            .collect();
+        out.insert("total".into(), json!(per(parts.values().sum())));
+        Value::Object(out)
+    }
+
     /// The report, and whether every message is accounted for.
     pub(crate) fn build(&self) -> (Value, bool) {
         use std::sync::atomic::Ordering::Relaxed;
@@ -145,6 +161,7 @@ impl Report<'_> {
                 "accept_to_webhook": latency::summary(&to_webhook),
             },
             "daemon_peak_rss_mib": (self.peak_rss_kib as f64 / 1024.0 * 10.0).round() / 10.0,
+            "daemon_cpu_us_per_message": self.cpu_per_message(accepted),
             "accounting": {
                 "sent": sent,
                 "accepted": accepted,
