@@ -161,24 +161,29 @@ async fn a_late_dispatch_record_does_not_undo_a_receipt_and_repeats_are_ignored(
     assert_eq!(e[2]["status"], "undeliverable");
 }
 
-#[tokio::test]
-async fn dead_letters_are_kept_and_replayed_in_order() {
-    let o = open("dead");
-    for n in 0..3 {
-        let m = submitted(1);
+/// `count` single-part messages accepted, sent (carrier ids `{prefix}0`, `{prefix}1`, ...)
+/// and receipted as delivered: one `dlr` event each.
+async fn receipted(o: &Outbox, prefix: &str, count: u64) {
+    for n in 0..count {
         let mut m = Message {
             id: MessageId::generate(1_800_000_000_000 + n),
-            ..m
+            ..submitted(1)
         };
-        m.segments[0].carrier_message_id = Some(format!("ff{n}"));
+        m.segments[0].carrier_message_id = Some(format!("{prefix}{n}"));
         o.accept(vec![m.clone()], 1000).await.unwrap();
         o.save_correlated(m.clone(), keys(&m), Since::Read)
             .await
             .unwrap();
-        o.receipt(receipt(&format!("ff{n}"), SegmentStatus::Delivered))
+        o.receipt(receipt(&format!("{prefix}{n}"), SegmentStatus::Delivered))
             .await
             .unwrap();
     }
+}
+
+#[tokio::test]
+async fn dead_letters_are_kept_and_replayed_in_order() {
+    let o = open("dead");
+    receipted(&o, "ff", 3).await;
     let pending = o.pending("acme", 0, 100).unwrap();
     assert_eq!(pending.len(), 3);
     let seqs: Vec<u64> = pending.iter().map(|e| e.seq).collect();
@@ -196,20 +201,7 @@ async fn dead_letters_are_kept_and_replayed_in_order() {
 #[tokio::test]
 async fn acknowledged_events_go_and_the_others_between_them_stay() {
     let o = open("acked");
-    for n in 0..4 {
-        let mut m = Message {
-            id: MessageId::generate(1_800_000_000_000 + n),
-            ..submitted(1)
-        };
-        m.segments[0].carrier_message_id = Some(format!("ee{n}"));
-        o.accept(vec![m.clone()], 1000).await.unwrap();
-        o.save_correlated(m.clone(), keys(&m), Since::Read)
-            .await
-            .unwrap();
-        o.receipt(receipt(&format!("ee{n}"), SegmentStatus::Delivered))
-            .await
-            .unwrap();
-    }
+    receipted(&o, "ee", 4).await;
     let seqs: Vec<u64> = o
         .pending("acme", 0, 100)
         .unwrap()
