@@ -194,6 +194,74 @@ async fn write_first_goes_ahead_of_queued_writes_which_still_get_their_turn() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heavy_first_lane_work_leaves_the_later_lane_its_share() {
+    let db = Arc::new(Database::create(db_path("share-later")).unwrap());
+    let gate = Arc::new(Mutex::new(Some(std::sync::mpsc::channel::<()>())));
+    let release = gate.lock().unwrap().as_ref().unwrap().0.clone();
+    let hold = gate.clone();
+    let batches = Arc::new(Mutex::new(Vec::new()));
+    let log = batches.clone();
+    let limits = CommitLimits {
+        max_batch: 100,
+        ..CommitLimits::default()
+    };
+    // An operation is (key, weight); key 0 holds the writer until the rest are queued.
+    let (writer, _thread) = Writer::spawn_batched(
+        db,
+        limits,
+        |op: &(u64, usize)| op.1,
+        move |txn, ops: Vec<(u64, usize)>| {
+            if ops.first().is_some_and(|op| op.0 == 0)
+                && let Some((_, rx)) = hold.lock().unwrap().take()
+            {
+                let _ = rx.recv();
+            }
+            log.lock()
+                .unwrap()
+                .push(ops.iter().map(|op| op.0).collect::<Vec<_>>());
+            ops.into_iter()
+                .map(|(k, _)| insert(txn, (k, b"x".to_vec())))
+                .collect()
+        },
+    )
+    .unwrap();
+    let held = tokio::spawn({
+        let w = writer.clone();
+        async move { w.write((0, 1)).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // Five small later writes, then two accepts each the whole batch's weight, queued one
+    // after the other so their order is known.
+    let mut tasks = Vec::new();
+    let ops = (1..=5u64)
+        .map(|k| (k, 1, false))
+        .chain([(10, 100, true), (11, 100, true)]);
+    for (n, (k, weight, first)) in ops.enumerate() {
+        let w = writer.clone();
+        tasks.push(tokio::spawn(async move {
+            if first {
+                w.write_first((k, weight)).await
+            } else {
+                w.write((k, weight)).await
+            }
+        }));
+        while writer.queued() <= n {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+    release.send(()).unwrap();
+    held.await.unwrap().unwrap();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(
+        *batches.lock().unwrap(),
+        [vec![0], vec![10, 1, 2, 3, 4, 5], vec![11]],
+        "the later lane's five went with the first accept, not one per commit"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_writer_with_a_linger_gathers_writes_into_one_commit() {
     let path = db_path("linger");
     let db = Arc::new(Database::create(&path).unwrap());

@@ -295,28 +295,37 @@ impl<Op, Reply> Lanes<Op, Reply> {
 
     /// The next batch: the first lane, then the later lane, up to `max_batch` of weight (and
     /// at least one operation). While the first lane has work the later one gets at most
-    /// `max_later` places, and always one, so it never starves.
+    /// `max_later` places, and always one, so it never starves. Its share (up to a quarter of
+    /// the weight) is set aside before the first lane fills the batch, so a stream of large
+    /// accepts cannot shrink it to that one.
     fn take(&mut self, batch: &mut Vec<Request<Op, Reply>>) {
         let mut weight = 0;
-        self.take_from(Lane::First, usize::MAX, &mut weight, batch);
-        let later = if batch.is_empty() {
-            usize::MAX
-        } else {
-            self.max_later
-        };
-        let before = batch.len();
-        self.take_from(Lane::Later, later, &mut weight, batch);
-        if batch.len() == before
-            && let Some(r) = self.later.pop_front()
-        {
-            batch.push(r);
+        if self.first.is_empty() {
+            self.take_from(Lane::Later, usize::MAX, self.max_batch, &mut weight, batch);
+            return;
         }
+        let mut later = Vec::new();
+        self.take_from(
+            Lane::Later,
+            self.max_later,
+            self.max_batch / 4,
+            &mut weight,
+            &mut later,
+        );
+        self.take_from(Lane::First, usize::MAX, self.max_batch, &mut weight, batch);
+        // Room the first lane left over goes to more of the later lane, up to its places.
+        let places = self.max_later.saturating_sub(later.len());
+        self.take_from(Lane::Later, places, self.max_batch, &mut weight, &mut later);
+        batch.append(&mut later);
     }
 
+    /// Moves operations from the front of `lane` into `batch`: at most `most` of them, and
+    /// while `weight` stays within `limit` (into an empty `batch` the first always goes).
     fn take_from(
         &mut self,
         lane: Lane,
         most: usize,
+        limit: usize,
         weight: &mut usize,
         batch: &mut Vec<Request<Op, Reply>>,
     ) {
@@ -329,7 +338,7 @@ impl<Op, Reply> Lanes<Op, Reply> {
             && let Some(r) = queue.front()
         {
             let w = (self.weigh)(&r.op);
-            if !batch.is_empty() && weight.saturating_add(w) > self.max_batch {
+            if !batch.is_empty() && weight.saturating_add(w) > limit {
                 break;
             }
             *weight = weight.saturating_add(w);
