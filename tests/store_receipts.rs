@@ -198,25 +198,21 @@ async fn dead_letters_are_kept_and_replayed_in_order() {
     assert!(o.dead_letters("acme", 10).unwrap().is_empty());
 }
 
+/// The sequence numbers of the events waiting for `acme`'s webhook.
+fn pending_seqs(o: &Outbox) -> Vec<u64> {
+    let pending = o.pending("acme", 0, 100).unwrap();
+    pending.iter().map(|e| e.seq).collect()
+}
+
 #[tokio::test]
 async fn acknowledged_events_go_and_the_others_between_them_stay() {
     let o = open("acked");
     receipted(&o, "ee", 4).await;
-    let seqs: Vec<u64> = o
-        .pending("acme", 0, 100)
-        .unwrap()
-        .iter()
-        .map(|e| e.seq)
-        .collect();
+    let seqs = pending_seqs(&o);
     assert_eq!(seqs.len(), 4);
     // Out of order, with a gap: the one in the gap stays, and so does the one after.
     o.delivered("acme", vec![seqs[2], seqs[0]]).await.unwrap();
-    let left: Vec<u64> = o
-        .pending("acme", 0, 100)
-        .unwrap()
-        .iter()
-        .map(|e| e.seq)
-        .collect();
+    let left = pending_seqs(&o);
     assert_eq!(left, [seqs[1], seqs[3]]);
     o.delivered("acme", Vec::new()).await.unwrap();
     o.delivered("acme", vec![seqs[1], seqs[3]]).await.unwrap();

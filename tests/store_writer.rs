@@ -32,6 +32,26 @@ fn insert(txn: &redb::WriteTransaction, (key, value): (u64, Vec<u8>)) -> Result<
     Ok(key)
 }
 
+/// Holds the writer inside an operation until released, so that what is queued meanwhile
+/// forms the next batch.
+struct Gate(Mutex<Option<std::sync::mpsc::Receiver<()>>>);
+
+impl Gate {
+    /// The gate, and what releases it.
+    fn new() -> (Arc<Gate>, std::sync::mpsc::Sender<()>) {
+        let (release, rx) = std::sync::mpsc::channel();
+        (Arc::new(Gate(Mutex::new(Some(rx)))), release)
+    }
+
+    /// Waits for the release, the first time only.
+    fn wait_once(&self) {
+        let rx = self.0.lock().unwrap().take();
+        if let Some(rx) = rx {
+            let _ = rx.recv();
+        }
+    }
+}
+
 fn count(db: &Database) -> u64 {
     let txn = db.begin_read().unwrap();
     match txn.open_table(TABLE) {
@@ -75,17 +95,13 @@ async fn a_failure_rolls_back_its_whole_batch_and_the_writer_goes_on() {
     let db = Arc::new(Database::create(&path).unwrap());
     // The first operation holds the writer until three more are queued, so that those three
     // form the next batch together.
-    let gate = Arc::new(Mutex::new(Some(std::sync::mpsc::channel::<()>())));
-    let release = gate.lock().unwrap().as_ref().unwrap().0.clone();
-    let hold = gate.clone();
+    let (hold, release) = Gate::new();
     let (writer, _thread) = Writer::spawn(
         db.clone(),
         CommitLimits::default(),
         move |txn, op: (u64, Vec<u8>)| {
-            if op.0 == 0
-                && let Some((_, rx)) = hold.lock().unwrap().take()
-            {
-                let _ = rx.recv();
+            if op.0 == 0 {
+                hold.wait_once();
             }
             insert(txn, op)
         },
@@ -135,9 +151,7 @@ async fn the_writer_stops_when_its_handles_are_gone() {
 async fn write_first_goes_ahead_of_queued_writes_which_still_get_their_turn() {
     let path = db_path("lanes");
     let db = Arc::new(Database::create(&path).unwrap());
-    let gate = Arc::new(Mutex::new(Some(std::sync::mpsc::channel::<()>())));
-    let release = gate.lock().unwrap().as_ref().unwrap().0.clone();
-    let hold = gate.clone();
+    let (hold, release) = Gate::new();
     let applied = Arc::new(Mutex::new(Vec::new()));
     let order = applied.clone();
     let limits = CommitLimits {
@@ -145,10 +159,8 @@ async fn write_first_goes_ahead_of_queued_writes_which_still_get_their_turn() {
         ..CommitLimits::default()
     };
     let (writer, _thread) = Writer::spawn(db.clone(), limits, move |txn, op: (u64, Vec<u8>)| {
-        if op.0 == 0
-            && let Some((_, rx)) = hold.lock().unwrap().take()
-        {
-            let _ = rx.recv();
+        if op.0 == 0 {
+            hold.wait_once();
         }
         order.lock().unwrap().push(op.0);
         insert(txn, op)
@@ -196,9 +208,7 @@ async fn write_first_goes_ahead_of_queued_writes_which_still_get_their_turn() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn heavy_first_lane_work_leaves_the_later_lane_its_share() {
     let db = Arc::new(Database::create(db_path("share-later")).unwrap());
-    let gate = Arc::new(Mutex::new(Some(std::sync::mpsc::channel::<()>())));
-    let release = gate.lock().unwrap().as_ref().unwrap().0.clone();
-    let hold = gate.clone();
+    let (hold, release) = Gate::new();
     let batches = Arc::new(Mutex::new(Vec::new()));
     let log = batches.clone();
     let limits = CommitLimits {
@@ -211,10 +221,8 @@ async fn heavy_first_lane_work_leaves_the_later_lane_its_share() {
         limits,
         |op: &(u64, usize)| op.1,
         move |txn, ops: Vec<(u64, usize)>| {
-            if ops.first().is_some_and(|op| op.0 == 0)
-                && let Some((_, rx)) = hold.lock().unwrap().take()
-            {
-                let _ = rx.recv();
+            if ops.first().is_some_and(|op| op.0 == 0) {
+                hold.wait_once();
             }
             log.lock()
                 .unwrap()
