@@ -214,7 +214,7 @@ impl<Op: Send + 'static, Reply: Send + 'static> Writer<Op, Reply> {
     /// Operations waiting for the writer.
     pub fn queued(&self) -> usize {
         let buffered = usize::try_from(self.stats.buffered.load(Ordering::Relaxed));
-        self.tx.max_capacity() - self.tx.capacity() + buffered.unwrap_or(usize::MAX)
+        (self.tx.max_capacity() - self.tx.capacity()).saturating_add(buffered.unwrap_or(usize::MAX))
     }
 }
 
