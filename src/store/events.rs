@@ -73,8 +73,11 @@ pub(super) fn backlog(txn: &ReadTransaction, account: &str) -> Result<u64, Store
 }
 
 /// Removes events the webhook acknowledged.
-pub(super) fn delivered(t: &mut Tables<'_>, account: &str, seqs: &[u64]) -> Result<(), StoreError> {
-    let mut seqs = seqs.to_vec();
+pub(super) fn delivered(
+    t: &mut Tables<'_>,
+    account: &str,
+    mut seqs: Vec<u64>,
+) -> Result<(), StoreError> {
     seqs.sort_unstable();
     let (Some(&first), Some(&last)) = (seqs.first(), seqs.last()) else {
         return Ok(());

@@ -460,9 +460,7 @@ fn apply(t: &mut Tables<'_>, op: Op) -> Result<Reply, StoreError> {
         Op::ExpireMo { before_ms } => receipts::expire_mo(t, before_ms).map(Reply::Accounts),
         Op::Receipt(r) => receipts::receipt(t, &r, load, write_record).map(Reply::Receipt),
         Op::Mo(r) => receipts::mo(t, &r).map(Reply::Mo),
-        Op::Delivered(account, seqs) => {
-            events::delivered(t, &account, &seqs).map(|()| Reply::Saved)
-        }
+        Op::Delivered(account, seqs) => events::delivered(t, &account, seqs).map(|()| Reply::Saved),
         Op::DeadLetter(account, seqs) => {
             events::dead_letter(t, &account, &seqs).map(|()| Reply::Saved)
         }
