@@ -3,18 +3,50 @@
 //! repeated receipt makes no second event; dead letters are kept and replayed.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use smppd::config::MessageIdFormat;
 use smppd::dlr::{lookup_keys, store_key};
 use smppd::message::{Kind, Message, MessageId, Segment, SegmentStatus, Status};
-use smppd::store::{CommitLimits, MoRecord, Outbox, ReceiptOutcome, ReceiptRecord, Since};
+use smppd::store::{
+    CommitLimits, CorrelationSpan, MoRecord, Outbox, ReceiptOutcome, ReceiptRecord, Since,
+};
 use smppd::webhook::EventSource;
 
-fn open(name: &str) -> Outbox {
+/// A fresh database file for test `name`.
+fn db_path(name: &str) -> PathBuf {
     let dir: PathBuf = std::env::temp_dir().join(format!("smppd-sr-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    Outbox::open(&dir.join("db.redb"), CommitLimits::default()).unwrap()
+    dir.join("db.redb")
+}
+
+fn open(name: &str) -> Outbox {
+    Outbox::open(&db_path(name), CommitLimits::default()).unwrap()
+}
+
+/// A store whose correlation generations last 1 ms, so each commit writes a new one.
+fn open_short_generations(name: &str) -> Outbox {
+    let span = CorrelationSpan::new(Duration::from_millis(1));
+    Outbox::open_with(&db_path(name), CommitLimits::default(), span).unwrap()
+}
+
+fn now_ms() -> u64 {
+    u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap()
+}
+
+/// Returns once the wall clock has passed `ms`.
+async fn past(ms: u64) {
+    while now_ms() <= ms {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// `submitted(1)` with carrier id `id` on its segment.
+fn submitted_as(id: &str) -> Message {
+    let mut m = submitted(1);
+    m.segments[0].carrier_message_id = Some(id.into());
+    m
 }
 
 /// A message of `parts` segments, submitted to `sim` with ids `1a2b0`, `1a2b1`, …
@@ -265,4 +297,107 @@ async fn an_mo_whose_last_part_never_comes_is_delivered_incomplete() {
     );
     // The part that comes later starts a new message rather than vanishing.
     assert_eq!(o.mo(part(3, "!", 3_000)).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_receipt_finds_its_submission_in_an_older_generation_and_the_newest_wins() {
+    let o = open_short_generations("generations");
+    // The carrier gave the same id twice (ids recycle): the later submission is the one.
+    let (earlier, later) = (submitted(1), submitted(1));
+    for m in [&earlier, &later] {
+        o.accept(vec![m.clone()], 1000).await.unwrap();
+        o.save_correlated(m.clone(), keys(m), Since::Read)
+            .await
+            .unwrap();
+        past(now_ms() + 1).await;
+    }
+    let got = o
+        .receipt(receipt("1a2b0", SegmentStatus::Delivered))
+        .await
+        .unwrap();
+    assert!(matches!(got, ReceiptOutcome::Matched { .. }), "{got:?}");
+    assert_eq!(o.get(later.id).unwrap().unwrap().status, Status::Delivered);
+    assert_eq!(
+        o.get(earlier.id).unwrap().unwrap().status,
+        Status::Submitted
+    );
+}
+
+#[tokio::test]
+async fn expiry_forgets_the_generations_that_ended_before_the_cutoff() {
+    let o = open_short_generations("generation-expiry");
+    let (old, young) = (submitted_as("1a2b0"), submitted_as("3c4d0"));
+    o.accept(vec![old.clone(), young.clone()], 1000)
+        .await
+        .unwrap();
+    o.save_correlated(old.clone(), keys(&old), Since::Read)
+        .await
+        .unwrap();
+    past(now_ms() + 1).await;
+    let cutoff = now_ms();
+    past(cutoff).await;
+    o.save_correlated(young.clone(), keys(&young), Since::Read)
+        .await
+        .unwrap();
+    // Only the old entry's generation had ended; the others emptied hold nothing.
+    assert_eq!(o.expire_correlation(cutoff, 100).await.unwrap(), 1);
+    assert_eq!(o.expire_correlation(cutoff, 100).await.unwrap(), 0);
+    let delivered = |id| receipt(id, SegmentStatus::Delivered);
+    assert_eq!(
+        o.receipt(delivered("1a2b0")).await.unwrap(),
+        ReceiptOutcome::Parked
+    );
+    let got = o.receipt(delivered("3c4d0")).await.unwrap();
+    assert!(matches!(got, ReceiptOutcome::Matched { .. }), "{got:?}");
+}
+
+#[tokio::test]
+async fn correlation_written_before_generations_still_matches_and_expires() {
+    type Legacy<'a> = redb::TableDefinition<'a, (&'static str, &'static str), (u128, u16, u64)>;
+    type LegacyAge<'a> = redb::TableDefinition<'a, (u64, &'static str, &'static str), ()>;
+    let path = db_path("legacy-correlation");
+    let o = Outbox::open(&path, CommitLimits::default()).unwrap();
+    let m = submitted(2);
+    o.accept(vec![m.clone()], 1000).await.unwrap();
+    o.save(m.clone()).await.unwrap();
+    o.close().await;
+    // The layout of earlier versions: one table and its age index.
+    {
+        let db = redb::Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut table = txn.open_table(Legacy::new("correlation")).unwrap();
+            let mut by_age = txn
+                .open_table(LegacyAge::new("correlation_by_age"))
+                .unwrap();
+            for (segment, key) in keys(&m) {
+                let at = 1_800_000_000_100 + u64::from(segment);
+                table
+                    .insert(("sim", key.as_str()), (m.id.0, segment, at))
+                    .unwrap();
+                by_age.insert((at, "sim", key.as_str()), ()).unwrap();
+            }
+        }
+        txn.commit().unwrap();
+    }
+    let o = Outbox::open(&path, CommitLimits::default()).unwrap();
+    let got = o
+        .receipt(receipt("1a2b0", SegmentStatus::Delivered))
+        .await
+        .unwrap();
+    assert!(matches!(got, ReceiptOutcome::Matched { .. }), "{got:?}");
+    // The first segment's entry is older than the cutoff, the second's is not.
+    assert_eq!(
+        o.expire_correlation(1_800_000_000_101, 100).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        o.expire_correlation(1_800_000_000_101, 100).await.unwrap(),
+        0
+    );
+    let got = o
+        .receipt(receipt("1a2b1", SegmentStatus::Delivered))
+        .await
+        .unwrap();
+    assert!(matches!(got, ReceiptOutcome::Matched { .. }), "{got:?}");
 }

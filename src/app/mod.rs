@@ -365,7 +365,11 @@ async fn expire_correlation(
             _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
         }
         let before = now_ms().saturating_sub(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX));
-        while let Ok(BATCH) = outbox.expire_correlation(before, BATCH).await {}
+        // Whole generations go at once and may count more than a batch; the legacy table
+        // goes a batch at a time.
+        while let Ok(n) = outbox.expire_correlation(before, BATCH).await
+            && n >= BATCH
+        {}
         match outbox
             .expire_parked(now_ms().saturating_sub(crate::store::PARK_FOR_MS))
             .await

@@ -5,6 +5,7 @@
 //! before its operation is on disk.
 
 mod backend;
+mod correlation;
 mod events;
 mod ledger;
 mod outbox;
@@ -13,6 +14,7 @@ mod tables;
 mod writer;
 
 pub use backend::{MessageStore, StoreFuture};
+pub use correlation::Span as CorrelationSpan;
 pub use outbox::{Accepted, CLIENT_REF_TTL_MS, Outbox, Since};
 pub use receipts::{
     MAX_PARKED, MO_PARTS_WAIT_MS, MoRecord, PARK_FOR_MS, ReceiptOutcome, ReceiptRecord,

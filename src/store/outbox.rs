@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 
+use super::correlation::Span as CorrelationSpan;
 use super::events;
 use super::ledger;
 use super::receipts::{self, MoRecord, ReceiptOutcome, ReceiptRecord};
@@ -118,6 +119,10 @@ fn ref_key(account: &str, client_ref: &str) -> String {
     format!("{account}\0{client_ref}")
 }
 
+fn now_ms() -> u64 {
+    u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap_or(0)
+}
+
 fn decode(bytes: &[u8]) -> Result<Message, StoreError> {
     postcard::from_bytes(bytes).map_err(StoreError::db)
 }
@@ -125,6 +130,16 @@ fn decode(bytes: &[u8]) -> Result<Message, StoreError> {
 impl Outbox {
     /// Opens (or creates) the store at `path` and starts its writer.
     pub fn open(path: &Path, limits: CommitLimits) -> Result<Outbox, StoreError> {
+        Outbox::open_with(path, limits, CorrelationSpan::DEFAULT)
+    }
+
+    /// [`open`](Self::open), keeping receipt correlation in generations `span` long (an
+    /// entry outlives its TTL by up to one span).
+    pub fn open_with(
+        path: &Path,
+        limits: CommitLimits,
+        span: CorrelationSpan,
+    ) -> Result<Outbox, StoreError> {
         // redb caches up to 1 GiB of pages by default, which would make memory grow with the
         // queue; the outbox is read a page at a time, so a small cache serves it.
         let db = Arc::new(
@@ -137,11 +152,11 @@ impl Outbox {
         );
         // Create the tables up front so readers never meet a missing one.
         let txn = db.begin_write().map_err(StoreError::db)?;
-        drop(Tables::open(&txn, 0)?);
+        drop(Tables::open(&txn, 0, span, now_ms())?);
         txn.commit().map_err(StoreError::db)?;
         let mut seq = events::last_seq(&db.begin_read().map_err(StoreError::db)?)?;
         let (writer, thread) = Writer::spawn_batched(db.clone(), limits, weigh, move |txn, ops| {
-            apply_batch(txn, ops, &mut seq)
+            apply_batch(txn, ops, &mut seq, span)
         })
         .map_err(StoreError::db)?;
         Ok(Outbox {
@@ -280,7 +295,8 @@ impl Outbox {
         self.writer.write_first(Op::Keep(what)).await.map(|_| ())
     }
 
-    /// Forgets correlations recorded before `before_ms`, at most `limit`; how many.
+    /// Forgets correlations recorded before `before_ms`: every generation that ended by then,
+    /// whole, and at most `limit` entries of the table older versions wrote. How many went.
     pub async fn expire_correlation(
         &self,
         before_ms: u64,
@@ -436,8 +452,9 @@ fn apply_batch(
     txn: &WriteTransaction,
     ops: Vec<Op>,
     seq: &mut u64,
+    span: CorrelationSpan,
 ) -> Result<Vec<Reply>, StoreError> {
-    let mut t = Tables::open(txn, *seq)?;
+    let mut t = Tables::open(txn, *seq, span, now_ms())?;
     let replies = ops
         .into_iter()
         .map(|op| apply(&mut t, op))
@@ -454,7 +471,7 @@ fn apply(t: &mut Tables<'_>, op: Op) -> Result<Reply, StoreError> {
         } => accept(t, admissions, max_queued).map(Reply::Accepted),
         Op::Save(m, keys, since) => save(t, *m, &keys, since).map(|()| Reply::Saved),
         Op::ExpireCorrelation { before_ms, limit } => {
-            receipts::expire(t, before_ms, limit).map(Reply::Expired)
+            t.correlation.expire(before_ms, limit).map(Reply::Expired)
         }
         Op::ExpireParked { before_ms } => receipts::expire_parked(t, before_ms).map(Reply::Expired),
         Op::ExpireMo { before_ms } => receipts::expire_mo(t, before_ms).map(Reply::Accounts),
@@ -529,7 +546,7 @@ fn save(
     keys: &[(u16, String)],
     since: Since,
 ) -> Result<(), StoreError> {
-    let now_ms = u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap_or(0);
+    let now_ms = now_ms();
     match since {
         // Reading the record back (a B-tree lookup and a decode) was a tenth of the writer's
         // time; on a first attempt it can only return what the caller read.

@@ -155,11 +155,7 @@ pub(super) fn correlate(
         };
         let at = (carrier.as_str(), key.as_str());
         t.correlation
-            .insert(at, (m.id.0, *segment, now_ms))
-            .map_err(StoreError::db)?;
-        t.correlation_by_age
-            .insert((now_ms, at.0, at.1), ())
-            .map_err(StoreError::db)?;
+            .insert(at.0, at.1, (m.id.0, *segment, now_ms))?;
         // Nothing is parked unless receipts overtook their submit_sm_resp: an empty table
         // costs no lookup.
         if t.parked.is_empty().map_err(StoreError::db)? {
@@ -250,12 +246,8 @@ pub(super) fn receipt(
 ) -> Result<ReceiptOutcome, StoreError> {
     let mut hit = None;
     for k in &r.keys {
-        if let Some(v) = t
-            .correlation
-            .get((r.carrier.as_str(), k.as_str()))
-            .map_err(StoreError::db)?
-        {
-            hit = Some(v.value());
+        if let Some(v) = t.correlation.get(&r.carrier, k)? {
+            hit = Some(v);
             break;
         }
     }
@@ -447,44 +439,6 @@ pub(super) fn expire_mo(t: &mut Tables<'_>, before_ms: u64) -> Result<Vec<String
         }
     }
     Ok(accounts)
-}
-
-/// Forgets correlations recorded before `before_ms` (at most `limit`); how many.
-pub(super) fn expire(
-    t: &mut Tables<'_>,
-    before_ms: u64,
-    limit: usize,
-) -> Result<usize, StoreError> {
-    let Tables {
-        correlation: table,
-        correlation_by_age: by_age,
-        ..
-    } = t;
-    let old: Vec<(u64, String, String)> = by_age
-        .range((0, "", "")..(before_ms, "", ""))
-        .map_err(StoreError::db)?
-        .take(limit)
-        .filter_map(Result::ok)
-        .map(|(k, _)| {
-            let (at, c, key) = k.value();
-            (at, c.to_owned(), key.to_owned())
-        })
-        .collect();
-    for (at, carrier, key) in &old {
-        by_age
-            .remove((*at, carrier.as_str(), key.as_str()))
-            .map_err(StoreError::db)?;
-        let current = table
-            .get((carrier.as_str(), key.as_str()))
-            .map_err(StoreError::db)?
-            .map(|v| v.value().2);
-        if current == Some(*at) {
-            table
-                .remove((carrier.as_str(), key.as_str()))
-                .map_err(StoreError::db)?;
-        }
-    }
-    Ok(old.len())
 }
 
 /// Moves receipts parked before `before_ms` to the unmatched list; how many receipts.

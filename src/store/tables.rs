@@ -6,6 +6,7 @@
 
 use redb::{Table, TableDefinition, WriteTransaction};
 
+use super::correlation::{Correlation, Span};
 use super::writer::StoreError;
 
 /// id → the message record (postcard).
@@ -35,11 +36,13 @@ pub(super) const DEAD_LETTERS: TableDefinition<(&str, u64), &[u8]> =
 /// Named counters ("seq": the last event sequence number given out).
 pub(super) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
-/// (carrier, key) → (message, segment, recorded at ms).
-pub(super) const CORRELATION: TableDefinition<(&str, &str), (u128, u16, u64)> =
+/// (carrier, key) → (message, segment, recorded at ms): the correlation recorded before
+/// generations (below), with its age index. Looked up after every generation, and emptied by
+/// expiry through the index; nothing new is written here.
+pub(super) const LEGACY_CORRELATION: TableDefinition<(&str, &str), (u128, u16, u64)> =
     TableDefinition::new("correlation");
-/// (recorded at ms, carrier, key) → (): correlation in age order, for expiry.
-pub(super) const CORRELATION_BY_AGE: TableDefinition<(u64, &str, &str), ()> =
+/// (recorded at ms, carrier, key) → (): the legacy correlation in age order, for expiry.
+pub(super) const LEGACY_CORRELATION_BY_AGE: TableDefinition<(u64, &str, &str), ()> =
     TableDefinition::new("correlation_by_age");
 /// (carrier, key) → a parked receipt (postcard), once per lookup key of the receipt.
 pub(super) const PARKED: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("parked");
@@ -59,8 +62,8 @@ pub(super) struct Tables<'t> {
     pub(super) duplicates_by_age: Table<'t, &'static [u8], ()>,
     pub(super) events: Table<'t, (&'static str, u64), &'static [u8]>,
     pub(super) dead_letters: Table<'t, (&'static str, u64), &'static [u8]>,
-    pub(super) correlation: Table<'t, (&'static str, &'static str), (u128, u16, u64)>,
-    pub(super) correlation_by_age: Table<'t, (u64, &'static str, &'static str), ()>,
+    /// The correlation generation new entries go to (see `correlation.rs`).
+    pub(super) correlation: Correlation<'t>,
     pub(super) parked: Table<'t, (&'static str, &'static str), &'static [u8]>,
     pub(super) unmatched: Table<'t, u64, &'static [u8]>,
     pub(super) mo_parts: Table<'t, (&'static str, u8), &'static [u8]>,
@@ -72,9 +75,14 @@ pub(super) struct Tables<'t> {
 }
 
 impl<'t> Tables<'t> {
-    /// Opens every table (creating what is missing); `seq` is the last event sequence number
-    /// given out.
-    pub(super) fn open(txn: &'t WriteTransaction, seq: u64) -> Result<Tables<'t>, StoreError> {
+    /// Opens every table (creating what is missing), with the correlation generation of
+    /// `now_ms` for generations `span` long; `seq` is the last event sequence number given out.
+    pub(super) fn open(
+        txn: &'t WriteTransaction,
+        seq: u64,
+        span: Span,
+        now_ms: u64,
+    ) -> Result<Tables<'t>, StoreError> {
         let db = StoreError::db;
         Ok(Tables {
             messages: txn.open_table(MESSAGES).map_err(db)?,
@@ -86,8 +94,7 @@ impl<'t> Tables<'t> {
             duplicates_by_age: txn.open_table(DUPLICATES_BY_AGE).map_err(db)?,
             events: txn.open_table(EVENTS).map_err(db)?,
             dead_letters: txn.open_table(DEAD_LETTERS).map_err(db)?,
-            correlation: txn.open_table(CORRELATION).map_err(db)?,
-            correlation_by_age: txn.open_table(CORRELATION_BY_AGE).map_err(db)?,
+            correlation: Correlation::open(txn, span, now_ms)?,
             parked: txn.open_table(PARKED).map_err(db)?,
             unmatched: txn.open_table(UNMATCHED).map_err(db)?,
             mo_parts: txn.open_table(MO_PARTS).map_err(db)?,
