@@ -146,6 +146,26 @@ async fn a_receipt_before_its_response_is_parked_then_applied() {
 }
 
 #[tokio::test]
+async fn a_first_attempt_saved_as_sent_takes_the_receipt_parked_for_it() {
+    // The save brings its record encoded by the caller; the parked receipt changes the
+    // message in the writer, and the record written must be the changed one.
+    let o = open("park-untouched");
+    let m = submitted(1);
+    o.accept(vec![m.clone()], 1000).await.unwrap();
+    let got = o
+        .receipt(receipt("1a2b0", SegmentStatus::Undeliverable))
+        .await
+        .unwrap();
+    assert_eq!(got, ReceiptOutcome::Parked);
+    let since = Since::Untouched { due_ms: m.due_ms };
+    o.save_correlated(m.clone(), keys(&m), since).await.unwrap();
+    let stored = o.get(m.id).unwrap().unwrap();
+    assert_eq!(stored.segments[0].status, SegmentStatus::Undeliverable);
+    assert_eq!(stored.status, Status::Undeliverable);
+    assert_eq!(o.queued().unwrap(), 0);
+}
+
+#[tokio::test]
 async fn a_late_dispatch_record_does_not_undo_a_receipt_and_repeats_are_ignored() {
     let o = open("merge");
     let m = submitted(2);
