@@ -3,10 +3,18 @@
 //! final messages leave the due index, and a save that does not read the record back still
 //! moves it in the index.
 
+mod common;
+
 use std::path::PathBuf;
+use std::time::Duration;
 
 use smppd::message::{Kind, Message, MessageId, Segment, Status};
-use smppd::store::{Accepted, CLIENT_REF_TTL_MS, CommitLimits, Outbox, Since};
+use smppd::policy::Charge;
+use smppd::store::{
+    Accepted, CLIENT_REF_TTL_MS, CommitLimits, GenerationSpan, GenerationSpans, Outbox, Since,
+};
+
+use common::clock::{now_ms, past};
 
 fn path(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("store-outbox");
@@ -210,4 +218,100 @@ fn message_ids_sort_by_time_and_print_as_ulids() {
     assert_eq!(text.len(), 26);
     assert_eq!(text.parse::<MessageId>().unwrap(), a);
     assert_eq!(a.timestamp_ms(), 1_800_000_000_000);
+}
+
+/// A store whose duplicate-window generations last 1 ms, so each commit writes a new one.
+fn open_short_generations(p: &std::path::Path) -> Outbox {
+    let spans = GenerationSpans {
+        duplicates: GenerationSpan::new(Duration::from_millis(1)),
+        ..GenerationSpans::default()
+    };
+    Outbox::open_with(p, CommitLimits::default(), spans).unwrap()
+}
+
+/// Accepts `m` as the policy passed it, claiming duplicate key `key`.
+async fn accept_claiming(o: &Outbox, m: &Message, key: u128) {
+    let charge = Charge {
+        segments: 1,
+        duplicate: Some(key),
+        ..Charge::default()
+    };
+    let got = o.accept_charged(vec![(m.clone(), charge)], 1000).await;
+    assert_eq!(got.unwrap(), [Accepted::New(m.id)]);
+    past(now_ms() + 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_duplicate_window_comes_back_in_claim_order_and_expires_by_generation() {
+    let p = path("duplicate-generations");
+    let o = open_short_generations(&p);
+    // Accepted now, as the policy would: the claim's time is the message's.
+    let accepted_now = || {
+        let now = now_ms();
+        message(Kind::Bulk, now, now, None)
+    };
+    let a = accepted_now();
+    accept_claiming(&o, &a, 7).await;
+    let cutoff = now_ms();
+    past(cutoff).await;
+    let b = accepted_now();
+    accept_claiming(&o, &b, 8).await;
+    // Key 7 claimed again (its window had passed): the later claim comes last.
+    let again = accepted_now();
+    accept_claiming(&o, &again, 7).await;
+    let entry = |key, m: &Message| (key, m.id, m.accepted_at_ms);
+    assert_eq!(
+        o.duplicates(0).unwrap(),
+        [entry(7, &a), entry(8, &b), entry(7, &again)]
+    );
+    assert_eq!(
+        o.duplicates(b.accepted_at_ms).unwrap(),
+        [entry(8, &b), entry(7, &again)]
+    );
+    // Only the first claim's generation had ended by the cutoff.
+    assert_eq!(o.expire_duplicates(cutoff, 100).await.unwrap(), 1);
+    assert_eq!(o.expire_duplicates(cutoff, 100).await.unwrap(), 0);
+    assert_eq!(o.duplicates(0).unwrap(), [entry(8, &b), entry(7, &again)]);
+    // And the window survives a reopen.
+    o.close().await;
+    let o = Outbox::open(&p, CommitLimits::default()).unwrap();
+    assert_eq!(o.duplicates(0).unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicate_window_written_before_generations_is_read_and_expired() {
+    type Legacy<'a> = redb::TableDefinition<'a, u128, (u128, u64)>;
+    type LegacyAge<'a> = redb::TableDefinition<'a, &'static [u8], ()>;
+    let p = path("duplicate-legacy");
+    let id = MessageId::generate(1_800_000_000_000);
+    Outbox::open(&p, CommitLimits::default())
+        .unwrap()
+        .close()
+        .await;
+    // The layout of earlier versions: one table and its age index ([at BE][key BE]).
+    {
+        let db = redb::Database::create(&p).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut table = txn.open_table(Legacy::new("duplicates")).unwrap();
+            let mut by_age = txn.open_table(LegacyAge::new("duplicates_by_age")).unwrap();
+            for (key, at) in [(5u128, 1_800_000_000_000u64), (6, 1_800_000_000_500)] {
+                table.insert(key, (id.0, at)).unwrap();
+                let mut age = at.to_be_bytes().to_vec();
+                age.extend_from_slice(&key.to_be_bytes());
+                by_age.insert(age.as_slice(), ()).unwrap();
+            }
+        }
+        txn.commit().unwrap();
+    }
+    let o = Outbox::open(&p, CommitLimits::default()).unwrap();
+    assert_eq!(
+        o.duplicates(1_800_000_000_100).unwrap(),
+        [(6, id, 1_800_000_000_500)]
+    );
+    assert_eq!(
+        o.expire_duplicates(1_800_000_000_100, 100).await.unwrap(),
+        1
+    );
+    assert_eq!(o.duplicates(0).unwrap(), [(6, id, 1_800_000_000_500)]);
 }

@@ -2,6 +2,8 @@
 //! and applied when it is; a dispatch record written after a receipt does not undo it; a
 //! repeated receipt makes no second event; dead letters are kept and replayed.
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -9,9 +11,12 @@ use smppd::config::MessageIdFormat;
 use smppd::dlr::{lookup_keys, store_key};
 use smppd::message::{Kind, Message, MessageId, Segment, SegmentStatus, Status};
 use smppd::store::{
-    CommitLimits, CorrelationSpan, MoRecord, Outbox, ReceiptOutcome, ReceiptRecord, Since,
+    CommitLimits, GenerationSpan, GenerationSpans, MoRecord, Outbox, ReceiptOutcome, ReceiptRecord,
+    Since,
 };
 use smppd::webhook::EventSource;
+
+use common::clock::{now_ms, past};
 
 /// A fresh database file for test `name`.
 fn db_path(name: &str) -> PathBuf {
@@ -27,19 +32,11 @@ fn open(name: &str) -> Outbox {
 
 /// A store whose correlation generations last 1 ms, so each commit writes a new one.
 fn open_short_generations(name: &str) -> Outbox {
-    let span = CorrelationSpan::new(Duration::from_millis(1));
-    Outbox::open_with(&db_path(name), CommitLimits::default(), span).unwrap()
-}
-
-fn now_ms() -> u64 {
-    u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap()
-}
-
-/// Returns once the wall clock has passed `ms`.
-async fn past(ms: u64) {
-    while now_ms() <= ms {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    let spans = GenerationSpans {
+        correlation: GenerationSpan::new(Duration::from_millis(1)),
+        ..GenerationSpans::default()
+    };
+    Outbox::open_with(&db_path(name), CommitLimits::default(), spans).unwrap()
 }
 
 /// `submitted(1)` with carrier id `id` on its segment.

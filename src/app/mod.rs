@@ -324,7 +324,10 @@ async fn expire_duplicates(state: Arc<ApiState>, outbox: Outbox, stop: Cancellat
             .policy()
             .duplicates()
             .expire(before);
-        while let Ok(BATCH) = outbox.expire_duplicates(before, BATCH).await {}
+        // Whole generations go at once; the legacy table goes a batch at a time.
+        while let Ok(n) = outbox.expire_duplicates(before, BATCH).await
+            && n >= BATCH
+        {}
     }
 }
 

@@ -7,6 +7,7 @@
 mod backend;
 mod correlation;
 mod events;
+mod generations;
 mod ledger;
 mod outbox;
 mod receipts;
@@ -14,7 +15,7 @@ mod tables;
 mod writer;
 
 pub use backend::{MessageStore, StoreFuture};
-pub use correlation::Span as CorrelationSpan;
+pub use generations::{Span as GenerationSpan, Spans as GenerationSpans};
 pub use outbox::{Accepted, CLIENT_REF_TTL_MS, Outbox, Since};
 pub use receipts::{
     MAX_PARKED, MO_PARTS_WAIT_MS, MoRecord, PARK_FOR_MS, ReceiptOutcome, ReceiptRecord,

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 
-use super::correlation::Span as CorrelationSpan;
 use super::events;
+use super::generations::Spans;
 use super::ledger;
 use super::receipts::{self, MoRecord, ReceiptOutcome, ReceiptRecord};
 use super::tables::{CLIENT_REFS, DUE, MESSAGES, Tables};
@@ -130,15 +130,15 @@ fn decode(bytes: &[u8]) -> Result<Message, StoreError> {
 impl Outbox {
     /// Opens (or creates) the store at `path` and starts its writer.
     pub fn open(path: &Path, limits: CommitLimits) -> Result<Outbox, StoreError> {
-        Outbox::open_with(path, limits, CorrelationSpan::DEFAULT)
+        Outbox::open_with(path, limits, Spans::default())
     }
 
-    /// [`open`](Self::open), keeping receipt correlation in generations `span` long (an
-    /// entry outlives its TTL by up to one span).
+    /// [`open`](Self::open), with generations of these spans for the tables that expire by
+    /// age (an entry outlives its cutoff by up to one span).
     pub fn open_with(
         path: &Path,
         limits: CommitLimits,
-        span: CorrelationSpan,
+        spans: Spans,
     ) -> Result<Outbox, StoreError> {
         // redb caches up to 1 GiB of pages by default, which would make memory grow with the
         // queue; the outbox is read a page at a time, so a small cache serves it.
@@ -152,11 +152,11 @@ impl Outbox {
         );
         // Create the tables up front so readers never meet a missing one.
         let txn = db.begin_write().map_err(StoreError::db)?;
-        drop(Tables::open(&txn, 0, span, now_ms())?);
+        drop(Tables::open(&txn, 0, spans, now_ms())?);
         txn.commit().map_err(StoreError::db)?;
         let mut seq = events::last_seq(&db.begin_read().map_err(StoreError::db)?)?;
         let (writer, thread) = Writer::spawn_batched(db.clone(), limits, weigh, move |txn, ops| {
-            apply_batch(txn, ops, &mut seq, span)
+            apply_batch(txn, ops, &mut seq, spans)
         })
         .map_err(StoreError::db)?;
         Ok(Outbox {
@@ -452,9 +452,9 @@ fn apply_batch(
     txn: &WriteTransaction,
     ops: Vec<Op>,
     seq: &mut u64,
-    span: CorrelationSpan,
+    spans: Spans,
 ) -> Result<Vec<Reply>, StoreError> {
-    let mut t = Tables::open(txn, *seq, span, now_ms())?;
+    let mut t = Tables::open(txn, *seq, spans, now_ms())?;
     let replies = ops
         .into_iter()
         .map(|op| apply(&mut t, op))

@@ -6,7 +6,8 @@
 
 use redb::{Table, TableDefinition, WriteTransaction};
 
-use super::correlation::{Correlation, Span};
+use super::correlation::Correlation;
+use super::generations::{Bounds, DUPLICATES, Spans};
 use super::writer::StoreError;
 
 /// id → the message record (postcard).
@@ -21,11 +22,13 @@ pub(super) const CLIENT_REFS: TableDefinition<&str, (u128, u64)> =
 pub(super) const USAGE: TableDefinition<&str, (u32, u64)> = TableDefinition::new("usage");
 /// account → (configured credit, segments spent from it).
 pub(super) const CREDIT: TableDefinition<&str, (u64, u64)> = TableDefinition::new("credit");
-/// duplicate key → (first message id, accepted at ms).
-pub(super) const DUPLICATES: TableDefinition<u128, (u128, u64)> =
+/// duplicate key → (first message id, accepted at ms): the duplicate window as versions before
+/// generations wrote it, with its age index. Read at start and emptied by expiry; new entries
+/// go to the window's generations (`ledger.rs`).
+pub(super) const LEGACY_DUPLICATES: TableDefinition<u128, (u128, u64)> =
     TableDefinition::new("duplicates");
-/// [at_ms BE][key BE] → (): the duplicate window in age order, for expiry.
-pub(super) const DUPLICATES_BY_AGE: TableDefinition<&[u8], ()> =
+/// [at_ms BE][key BE] → (): the legacy duplicate window in age order, for expiry.
+pub(super) const LEGACY_DUPLICATES_BY_AGE: TableDefinition<&[u8], ()> =
     TableDefinition::new("duplicates_by_age");
 
 /// (account, seq) → one event, a JSON object.
@@ -53,13 +56,16 @@ pub(super) const MO_PARTS: TableDefinition<(&str, u8), &[u8]> = TableDefinition:
 
 /// Every table, open for one write transaction, and the event sequence as it stands in it.
 pub(super) struct Tables<'t> {
+    pub(super) txn: &'t WriteTransaction,
     pub(super) messages: Table<'t, u128, &'static [u8]>,
     pub(super) due: Table<'t, &'static [u8], ()>,
     pub(super) client_refs: Table<'t, &'static str, (u128, u64)>,
     pub(super) usage: Table<'t, &'static str, (u32, u64)>,
     pub(super) credit: Table<'t, &'static str, (u64, u64)>,
-    pub(super) duplicates: Table<'t, u128, (u128, u64)>,
-    pub(super) duplicates_by_age: Table<'t, &'static [u8], ()>,
+    /// The duplicate window's generation new entries go to, and its bounds:
+    /// (accepted at ms, duplicate key) → first message id, in time order (`ledger.rs`).
+    pub(super) duplicates: Table<'t, (u64, u128), u128>,
+    pub(super) duplicates_bounds: Bounds,
     pub(super) events: Table<'t, (&'static str, u64), &'static [u8]>,
     pub(super) dead_letters: Table<'t, (&'static str, u64), &'static [u8]>,
     /// The correlation generation new entries go to (see `correlation.rs`).
@@ -75,26 +81,28 @@ pub(super) struct Tables<'t> {
 }
 
 impl<'t> Tables<'t> {
-    /// Opens every table (creating what is missing), with the correlation generation of
-    /// `now_ms` for generations `span` long; `seq` is the last event sequence number given out.
+    /// Opens every table (creating what is missing), with the generations of `now_ms`;
+    /// `seq` is the last event sequence number given out.
     pub(super) fn open(
         txn: &'t WriteTransaction,
         seq: u64,
-        span: Span,
+        spans: Spans,
         now_ms: u64,
     ) -> Result<Tables<'t>, StoreError> {
         let db = StoreError::db;
+        let duplicates_bounds = spans.duplicates.around(now_ms);
         Ok(Tables {
+            txn,
             messages: txn.open_table(MESSAGES).map_err(db)?,
             due: txn.open_table(DUE).map_err(db)?,
             client_refs: txn.open_table(CLIENT_REFS).map_err(db)?,
             usage: txn.open_table(USAGE).map_err(db)?,
             credit: txn.open_table(CREDIT).map_err(db)?,
-            duplicates: txn.open_table(DUPLICATES).map_err(db)?,
-            duplicates_by_age: txn.open_table(DUPLICATES_BY_AGE).map_err(db)?,
+            duplicates: DUPLICATES.open(txn, duplicates_bounds)?,
+            duplicates_bounds,
             events: txn.open_table(EVENTS).map_err(db)?,
             dead_letters: txn.open_table(DEAD_LETTERS).map_err(db)?,
-            correlation: Correlation::open(txn, span, now_ms)?,
+            correlation: Correlation::open(txn, spans.correlation, now_ms)?,
             parked: txn.open_table(PARKED).map_err(db)?,
             unmatched: txn.open_table(UNMATCHED).map_err(db)?,
             mo_parts: txn.open_table(MO_PARTS).map_err(db)?,

@@ -2,6 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod cfg;
+pub mod clock;
 pub mod daemon;
 pub mod hook;
 
