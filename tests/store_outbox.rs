@@ -220,10 +220,13 @@ fn message_ids_sort_by_time_and_print_as_ulids() {
     assert_eq!(a.timestamp_ms(), 1_800_000_000_000);
 }
 
-/// A store whose duplicate-window generations last 1 ms, so each commit writes a new one.
+/// A store whose duplicate-window and `client_ref` generations last 1 ms, so each commit
+/// writes new ones.
 fn open_short_generations(p: &std::path::Path) -> Outbox {
+    let short = GenerationSpan::new(Duration::from_millis(1));
     let spans = GenerationSpans {
-        duplicates: GenerationSpan::new(Duration::from_millis(1)),
+        duplicates: short,
+        client_refs: short,
         ..GenerationSpans::default()
     };
     Outbox::open_with(p, CommitLimits::default(), spans).unwrap()
@@ -314,4 +317,74 @@ async fn a_duplicate_window_written_before_generations_is_read_and_expired() {
         1
     );
     assert_eq!(o.duplicates(0).unwrap(), [(6, id, 1_800_000_000_500)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_ref_answers_from_an_older_generation_until_its_generation_expires() {
+    let o = open_short_generations(&path("client-ref-generations"));
+    let at = |r| {
+        let now = now_ms();
+        message(Kind::Bulk, now, now, Some(r))
+    };
+    let first = at("order-1");
+    assert_eq!(
+        o.accept(vec![first.clone()], 1000).await.unwrap(),
+        [Accepted::New(first.id)]
+    );
+    past(now_ms() + 1).await;
+    let cutoff = now_ms();
+    past(cutoff).await;
+    // Another commit, in a generation of its own, before the repeat.
+    let other = at("order-2");
+    o.accept(vec![other.clone()], 1000).await.unwrap();
+    past(now_ms() + 1).await;
+    let repeat = at("order-1");
+    assert_eq!(
+        o.accept(vec![repeat], 1000).await.unwrap(),
+        [Accepted::Existing(first.id)]
+    );
+    assert_eq!(
+        o.client_ref("acme", "order-1", now_ms()).unwrap(),
+        Some(first.id)
+    );
+    // The first ref's generation ended by the cutoff, the second's did not.
+    assert_eq!(o.expire_client_refs(cutoff).await.unwrap(), 1);
+    assert_eq!(o.client_ref("acme", "order-1", now_ms()).unwrap(), None);
+    assert_eq!(
+        o.client_ref("acme", "order-2", now_ms()).unwrap(),
+        Some(other.id)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_refs_written_before_generations_answer_until_they_all_expired() {
+    type Legacy<'a> = redb::TableDefinition<'a, &'static str, (u128, u64)>;
+    let p = path("client-ref-legacy");
+    let id = MessageId::generate(1_000);
+    // A store of an earlier version: its one table, with a ref accepted a minute ago.
+    let accepted = now_ms() - 60_000;
+    {
+        let db = redb::Database::create(&p).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(Legacy::new("client_refs"))
+            .unwrap()
+            .insert("acme\0order-1", (id.0, accepted))
+            .unwrap();
+        txn.commit().unwrap();
+    }
+    let upgraded = now_ms();
+    let o = Outbox::open(&p, CommitLimits::default()).unwrap();
+    assert_eq!(o.client_ref("acme", "order-1", now_ms()).unwrap(), Some(id));
+    let now = now_ms();
+    let repeat = message(Kind::Bulk, now, now, Some("order-1"));
+    assert_eq!(
+        o.accept(vec![repeat], 1000).await.unwrap(),
+        [Accepted::Existing(id)]
+    );
+    // Refs written before the upgrade may still be within their day: the table stays...
+    assert_eq!(o.expire_client_refs(upgraded - 1).await.unwrap(), 0);
+    assert_eq!(o.client_ref("acme", "order-1", now_ms()).unwrap(), Some(id));
+    // ...until the cutoff passes the upgrade.
+    assert_eq!(o.expire_client_refs(now_ms()).await.unwrap(), 1);
+    assert_eq!(o.client_ref("acme", "order-1", now_ms()).unwrap(), None);
 }

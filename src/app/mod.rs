@@ -307,7 +307,8 @@ fn longest_window_ms(config: &Config) -> u64 {
         .map_or(0, |w| u64::try_from(w.as_millis()).unwrap_or(u64::MAX))
 }
 
-/// Forgets duplicate-window entries older than the longest window, in memory and on disk.
+/// Forgets duplicate-window entries older than the longest window, in memory and on disk, and
+/// `client_ref`s past their day.
 async fn expire_duplicates(state: Arc<ApiState>, outbox: Outbox, stop: CancellationToken) {
     const BATCH: usize = 10_000;
     loop {
@@ -328,6 +329,10 @@ async fn expire_duplicates(state: Arc<ApiState>, outbox: Outbox, stop: Cancellat
         while let Ok(n) = outbox.expire_duplicates(before, BATCH).await
             && n >= BATCH
         {}
+        let refs_before = now_ms().saturating_sub(crate::store::CLIENT_REF_TTL_MS);
+        if let Err(e) = outbox.expire_client_refs(refs_before).await {
+            error!(error = %e, "cannot expire client_refs");
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! Tables kept in generations: entries that only ever expire by age (receipt correlation, the
-//! duplicate window) go to one table per span of time, named `<family>@<start>-<end>` (ms since
+//! duplicate window, `client_ref`s) go to one table per span of time, named `<family>@<start>-<end>` (ms since
 //! the epoch, zero-padded so names sort as times do), and a generation is deleted whole once
 //! its end has passed the cutoff. Nothing is written per entry to expire it: an age index
 //! beside the table was an insert per entry on the hot path, and an index scan, a lookup and
@@ -35,6 +35,8 @@ pub struct Spans {
     pub correlation: Span,
     /// The duplicate window: ten minutes (the window is usually an hour).
     pub duplicates: Span,
+    /// `client_ref` idempotency: a day (a ref answers for 24 hours).
+    pub client_refs: Span,
 }
 
 impl Default for Spans {
@@ -42,6 +44,7 @@ impl Default for Spans {
         Spans {
             correlation: Span(3_600_000),
             duplicates: Span(600_000),
+            client_refs: Span(86_400_000),
         }
     }
 }
@@ -57,6 +60,8 @@ pub(super) struct Family(&'static str);
 pub(super) const CORRELATION: Family = Family("correlation@");
 /// The duplicate window (`ledger.rs`).
 pub(super) const DUPLICATES: Family = Family("duplicates@");
+/// `client_ref` idempotency (`client_refs.rs`).
+pub(super) const CLIENT_REFS: Family = Family("client_refs@");
 
 impl Family {
     fn name(self, (start, end): Bounds) -> String {

@@ -5,6 +5,7 @@
 //! before its operation is on disk.
 
 mod backend;
+mod client_refs;
 mod correlation;
 mod events;
 mod generations;

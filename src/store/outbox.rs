@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 
+use super::client_refs::{self, ClientRefs};
 use super::events;
 use super::generations::Spans;
 use super::ledger;
 use super::receipts::{self, MoRecord, ReceiptOutcome, ReceiptRecord};
-use super::tables::{CLIENT_REFS, DUE, MESSAGES, Tables};
+use super::tables::{DUE, MESSAGES, Tables};
 use super::writer::{CommitLimits, StoreError, Writer};
 use crate::message::{Message, MessageId, Status};
 use crate::policy::{Charge, SavedCounters};
@@ -62,6 +63,9 @@ enum Op {
     ExpireCorrelation {
         before_ms: u64,
         limit: usize,
+    },
+    ExpireClientRefs {
+        before_ms: u64,
     },
     ExpireParked {
         before_ms: u64,
@@ -153,6 +157,7 @@ impl Outbox {
         // Create the tables up front so readers never meet a missing one.
         let txn = db.begin_write().map_err(StoreError::db)?;
         drop(Tables::open(&txn, 0, spans, now_ms())?);
+        ClientRefs::note_legacy(&txn, now_ms())?;
         txn.commit().map_err(StoreError::db)?;
         let mut seq = events::last_seq(&db.begin_read().map_err(StoreError::db)?)?;
         let (writer, thread) = Writer::spawn_batched(db.clone(), limits, weigh, move |txn, ops| {
@@ -243,13 +248,8 @@ impl Outbox {
         now_ms: u64,
     ) -> Result<Option<MessageId>, StoreError> {
         let txn = self.db.begin_read().map_err(StoreError::db)?;
-        let refs = txn.open_table(CLIENT_REFS).map_err(StoreError::db)?;
-        Ok(refs
-            .get(ref_key(account, client_ref).as_str())
-            .map_err(StoreError::db)?
-            .map(|v| v.value())
-            .filter(|&(_, at)| now_ms.saturating_sub(at) < CLIENT_REF_TTL_MS)
-            .map(|(id, _)| MessageId(id)))
+        let found = client_refs::read(&txn, &ref_key(account, client_ref), now_ms)?;
+        Ok(found.map(|(id, _)| MessageId(id)))
     }
 
     /// Writes a message's new state and moves it in the due index: held and queued messages
@@ -305,6 +305,19 @@ impl Outbox {
         match self
             .writer
             .write(Op::ExpireCorrelation { before_ms, limit })
+            .await?
+        {
+            Reply::Expired(n) => Ok(n),
+            _ => Err(StoreError::Database("unexpected reply".into())),
+        }
+    }
+
+    /// Forgets the `client_ref`s accepted before `before_ms` (a day-long generation at a time:
+    /// a ref can answer for up to a day past it); how many went.
+    pub async fn expire_client_refs(&self, before_ms: u64) -> Result<usize, StoreError> {
+        match self
+            .writer
+            .write(Op::ExpireClientRefs { before_ms })
             .await?
         {
             Reply::Expired(n) => Ok(n),
@@ -474,6 +487,12 @@ fn apply(t: &mut Tables<'_>, op: Op) -> Result<Reply, StoreError> {
             t.correlation.expire(before_ms, limit).map(Reply::Expired)
         }
         Op::ExpireParked { before_ms } => receipts::expire_parked(t, before_ms).map(Reply::Expired),
+        Op::ExpireClientRefs { before_ms } => {
+            let Tables {
+                client_refs, meta, ..
+            } = t;
+            client_refs.expire(before_ms, meta).map(Reply::Expired)
+        }
         Op::ExpireMo { before_ms } => receipts::expire_mo(t, before_ms).map(Reply::Accounts),
         Op::Receipt(r) => receipts::receipt(t, &r, load, write_record).map(Reply::Receipt),
         Op::Mo(r) => receipts::mo(t, &r).map(Reply::Mo),
@@ -497,13 +516,11 @@ fn accept(
     for (m, charge) in admissions {
         let key = m.client_ref.as_deref().map(|r| ref_key(&m.account, r));
         if let Some(key) = &key
-            && let Some(hit) = t.client_refs.get(key.as_str()).map_err(StoreError::db)?
+            && let Some((id, at)) = t.client_refs.get(key)?
+            && m.accepted_at_ms.saturating_sub(at) < CLIENT_REF_TTL_MS
         {
-            let (id, at) = hit.value();
-            if m.accepted_at_ms.saturating_sub(at) < CLIENT_REF_TTL_MS {
-                out.push(Accepted::Existing(MessageId(id)));
-                continue;
-            }
+            out.push(Accepted::Existing(MessageId(id)));
+            continue;
         }
         if queued >= max_queued {
             out.push(Accepted::Overloaded);
@@ -512,9 +529,7 @@ fn accept(
         write_record(t, &m)?;
         t.due.insert(&due_key(&m)[..], ()).map_err(StoreError::db)?;
         if let Some(key) = &key {
-            t.client_refs
-                .insert(key.as_str(), (m.id.0, m.accepted_at_ms))
-                .map_err(StoreError::db)?;
+            t.client_refs.insert(key, (m.id.0, m.accepted_at_ms))?;
         }
         ledger::charge(t, &m, &charge)?;
         queued += 1;

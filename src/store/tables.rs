@@ -6,6 +6,7 @@
 
 use redb::{Table, TableDefinition, WriteTransaction};
 
+use super::client_refs::ClientRefs;
 use super::correlation::Correlation;
 use super::generations::{Bounds, DUPLICATES, Spans};
 use super::writer::StoreError;
@@ -14,8 +15,9 @@ use super::writer::StoreError;
 pub(super) const MESSAGES: TableDefinition<u128, &[u8]> = TableDefinition::new("messages");
 /// [lane u8][due_ms u64 BE][id u128 BE] → (): what to send next, in order.
 pub(super) const DUE: TableDefinition<&[u8], ()> = TableDefinition::new("due");
-/// "account\0client_ref" → (id, accepted_at_ms).
-pub(super) const CLIENT_REFS: TableDefinition<&str, (u128, u64)> =
+/// "account\0client_ref" → (id, accepted_at_ms), as versions before generations wrote it
+/// (`client_refs.rs`).
+pub(super) const LEGACY_CLIENT_REFS: TableDefinition<&str, (u128, u64)> =
     TableDefinition::new("client_refs");
 
 /// account → (day, segments used that day).
@@ -59,7 +61,7 @@ pub(super) struct Tables<'t> {
     pub(super) txn: &'t WriteTransaction,
     pub(super) messages: Table<'t, u128, &'static [u8]>,
     pub(super) due: Table<'t, &'static [u8], ()>,
-    pub(super) client_refs: Table<'t, &'static str, (u128, u64)>,
+    pub(super) client_refs: ClientRefs<'t>,
     pub(super) usage: Table<'t, &'static str, (u32, u64)>,
     pub(super) credit: Table<'t, &'static str, (u64, u64)>,
     /// The duplicate window's generation new entries go to, and its bounds:
@@ -73,7 +75,8 @@ pub(super) struct Tables<'t> {
     pub(super) parked: Table<'t, (&'static str, &'static str), &'static [u8]>,
     pub(super) unmatched: Table<'t, u64, &'static [u8]>,
     pub(super) mo_parts: Table<'t, (&'static str, u8), &'static [u8]>,
-    meta: Table<'t, &'static str, u64>,
+    /// Named counters (`META`).
+    pub(super) meta: Table<'t, &'static str, u64>,
     /// A buffer records are encoded into, reused across the batch.
     pub(super) scratch: Vec<u8>,
     seq: u64,
@@ -95,7 +98,7 @@ impl<'t> Tables<'t> {
             txn,
             messages: txn.open_table(MESSAGES).map_err(db)?,
             due: txn.open_table(DUE).map_err(db)?,
-            client_refs: txn.open_table(CLIENT_REFS).map_err(db)?,
+            client_refs: ClientRefs::open(txn, spans.client_refs, now_ms)?,
             usage: txn.open_table(USAGE).map_err(db)?,
             credit: txn.open_table(CREDIT).map_err(db)?,
             duplicates: DUPLICATES.open(txn, duplicates_bounds)?,
