@@ -388,3 +388,37 @@ async fn client_refs_written_before_generations_answer_until_they_all_expired() 
     assert_eq!(o.expire_client_refs(now_ms()).await.unwrap(), 1);
     assert_eq!(o.client_ref("acme", "order-1", now_ms()).unwrap(), None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quota_and_credit_add_up_over_batches_and_a_new_day_starts_afresh() {
+    let o = Outbox::open(&path("ledger"), CommitLimits::default()).unwrap();
+    let now = 1_800_000_000_000u64;
+    let charged = |segments, day, base| Charge {
+        segments,
+        quota_day: Some(day),
+        credit_base: Some(base),
+        duplicate: None,
+    };
+    let batch = |charges: Vec<Charge>| {
+        charges
+            .into_iter()
+            .map(|c| (message(Kind::Bulk, now, now, None), c))
+            .collect::<Vec<_>>()
+    };
+    o.accept_charged(batch(vec![charged(1, 9, 500), charged(2, 9, 500)]), 1000)
+        .await
+        .unwrap();
+    o.accept_charged(batch(vec![charged(3, 9, 500)]), 1000)
+        .await
+        .unwrap();
+    let saved = o.counters().unwrap();
+    assert_eq!(saved.usage["acme"], (9, 6));
+    assert_eq!(saved.credit["acme"], (500, 6));
+    // The next day's quota and a new credit balance count from zero.
+    o.accept_charged(batch(vec![charged(1, 10, 800), charged(4, 10, 800)]), 1000)
+        .await
+        .unwrap();
+    let saved = o.counters().unwrap();
+    assert_eq!(saved.usage["acme"], (10, 5));
+    assert_eq!(saved.credit["acme"], (800, 5));
+}

@@ -24,27 +24,65 @@ fn age_key(at_ms: u64, key: u128) -> [u8; 24] {
     k
 }
 
-/// Records what a newly stored message was charged.
-pub(super) fn charge(t: &mut Tables<'_>, m: &Message, c: &Charge) -> Result<(), StoreError> {
+/// What the messages of one commit charged, summed per account and day (or credit balance),
+/// so each quota and credit record is read and written once per accept rather than once per
+/// message.
+#[derive(Debug, Default)]
+pub(super) struct Tally {
+    usage: Vec<(String, u32, u64)>,
+    credit: Vec<(String, u64, u64)>,
+}
+
+/// Adds `n` to the entry for (`account`, `period`), or starts one.
+fn add<P: PartialEq>(entries: &mut Vec<(String, P, u64)>, account: &str, period: P, n: u64) {
+    match entries
+        .iter_mut()
+        .find(|(a, p, _)| a == account && *p == period)
+    {
+        Some((_, _, total)) => *total += n,
+        None => entries.push((account.to_owned(), period, n)),
+    }
+}
+
+impl Tally {
+    /// Writes the sums: on top of what is stored for the same day (or balance), or afresh.
+    pub(super) fn write(self, t: &mut Tables<'_>) -> Result<(), StoreError> {
+        for (account, day, segments) in self.usage {
+            let used = match t.usage.get(account.as_str()).map_err(StoreError::db)? {
+                Some(v) if v.value().0 == day => v.value().1,
+                _ => 0,
+            };
+            t.usage
+                .insert(account.as_str(), (day, used + segments))
+                .map_err(StoreError::db)?;
+        }
+        for (account, base, segments) in self.credit {
+            let spent = match t.credit.get(account.as_str()).map_err(StoreError::db)? {
+                Some(v) if v.value().0 == base => v.value().1,
+                _ => 0,
+            };
+            t.credit
+                .insert(account.as_str(), (base, spent + segments))
+                .map_err(StoreError::db)?;
+        }
+        Ok(())
+    }
+}
+
+/// Records what a newly stored message was charged: its duplicate claim now, its quota and
+/// credit into `tally` (written by [`Tally::write`]).
+pub(super) fn charge(
+    t: &mut Tables<'_>,
+    tally: &mut Tally,
+    m: &Message,
+    c: &Charge,
+) -> Result<(), StoreError> {
     let segments = u64::from(c.segments);
-    let account = m.account.as_str();
     if let Some(day) = c.quota_day {
-        let used = match t.usage.get(account).map_err(StoreError::db)? {
-            Some(v) if v.value().0 == day => v.value().1,
-            _ => 0,
-        };
-        t.usage
-            .insert(account, (day, used + segments))
-            .map_err(StoreError::db)?;
+        add(&mut tally.usage, &m.account, day, segments);
     }
     if let Some(base) = c.credit_base {
-        let spent = match t.credit.get(account).map_err(StoreError::db)? {
-            Some(v) if v.value().0 == base => v.value().1,
-            _ => 0,
-        };
-        t.credit
-            .insert(account, (base, spent + segments))
-            .map_err(StoreError::db)?;
+        add(&mut tally.credit, &m.account, base, segments);
     }
     if let Some(key) = c.duplicate {
         t.duplicates

@@ -513,6 +513,7 @@ fn accept(
 ) -> Result<Vec<Accepted>, StoreError> {
     let mut queued = t.due.len().map_err(StoreError::db)?;
     let mut out = Vec::with_capacity(admissions.len());
+    let mut tally = ledger::Tally::default();
     for (m, charge) in admissions {
         let key = m.client_ref.as_deref().map(|r| ref_key(&m.account, r));
         if let Some(key) = &key
@@ -531,10 +532,11 @@ fn accept(
         if let Some(key) = &key {
             t.client_refs.insert(key, (m.id.0, m.accepted_at_ms))?;
         }
-        ledger::charge(t, &m, &charge)?;
+        ledger::charge(t, &mut tally, &m, &charge)?;
         queued += 1;
         out.push(Accepted::New(m.id));
     }
+    tally.write(t)?;
     Ok(out)
 }
 
