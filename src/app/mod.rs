@@ -29,7 +29,7 @@ use crate::config::{Config, EX_USAGE};
 use crate::dispatch::Dispatcher;
 use crate::ingest::Acceptor;
 use crate::policy::PolicyBook;
-use crate::store::{CommitLimits, Outbox};
+use crate::store::{CommitLimits, GenerationSpan, GenerationSpans, Outbox};
 
 /// How long the end of a stop waits for the store writer to finish.
 const STORE_CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -98,12 +98,16 @@ pub async fn run(
     crate::metrics::install();
     std::fs::create_dir_all(&config.store.path)
         .map_err(|e| format!("cannot create {}: {e}", config.store.path.display()))?;
-    let outbox = Outbox::open(
+    let outbox = Outbox::open_with(
         &config.store.path.join("smppd.redb"),
         CommitLimits {
             max_batch: config.store.commit_max_batch,
             linger: config.store.commit_interval,
             ..CommitLimits::default()
+        },
+        GenerationSpans {
+            correlation: GenerationSpan::for_correlation(config.store.dlr_correlation_ttl),
+            ..GenerationSpans::default()
         },
     )
     .map_err(|e| e.to_string())?;

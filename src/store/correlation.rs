@@ -1,8 +1,9 @@
 //! Receipt correlation: (carrier, normalised carrier id) → (message, segment, recorded at
-//! ms), kept in hour-long generations (`generations.rs`). New entries go to the generation of
-//! the commit's time. A receipt is looked up there first, where it nearly always is (receipts
-//! come seconds after their submission), then in the older generations, newest first, then in
-//! the table versions before generations wrote, which expiry empties through its age index.
+//! ms), kept in generations (`generations.rs`; the daemon makes each an eighth of the TTL).
+//! New entries go to the generation of the commit's time. A receipt is looked up there first,
+//! where it nearly always is (receipts come seconds after their submission), then in the older
+//! generations, newest first, then in the table versions before generations wrote, which
+//! expiry empties through its age index.
 
 use redb::{ReadableTable, ReadableTableMetadata, Table, WriteTransaction};
 
@@ -15,6 +16,20 @@ pub(super) type Entry = (u128, u16, u64);
 
 type Key = (&'static str, &'static str);
 type EntryTable<'t> = Table<'t, Key, Entry>;
+
+/// The entry of the first of `keys` that `table` holds.
+fn first_hit(
+    table: &EntryTable<'_>,
+    carrier: &str,
+    keys: &[String],
+) -> Result<Option<Entry>, StoreError> {
+    for key in keys {
+        if let Some(v) = table.get((carrier, key.as_str())).map_err(StoreError::db)? {
+            return Ok(Some(v.value()));
+        }
+    }
+    Ok(None)
+}
 
 /// The correlation as one write transaction sees it.
 pub(super) struct Correlation<'t> {
@@ -57,17 +72,24 @@ impl<'t> Correlation<'t> {
         Ok(())
     }
 
-    /// The newest entry for `(carrier, key)`.
-    pub(super) fn get(&mut self, carrier: &str, key: &str) -> Result<Option<Entry>, StoreError> {
-        if let Some(v) = self.current.get((carrier, key)).map_err(StoreError::db)? {
-            return Ok(Some(v.value()));
+    /// The newest entry for any of `keys` of `carrier`: each generation is asked for every
+    /// key, best first, before the next older one is, so a receipt whose first reading of its
+    /// id misses costs one lookup per key in the current generation, not a walk through every
+    /// generation the TTL keeps.
+    pub(super) fn get(
+        &mut self,
+        carrier: &str,
+        keys: &[String],
+    ) -> Result<Option<Entry>, StoreError> {
+        if let Some(hit) = first_hit(&self.current, carrier, keys)? {
+            return Ok(Some(hit));
         }
         if self.older.is_none() {
             self.older = Some(self.open_older()?);
         }
         for table in self.older.iter().flatten() {
-            if let Some(v) = table.get((carrier, key)).map_err(StoreError::db)? {
-                return Ok(Some(v.value()));
+            if let Some(hit) = first_hit(table, carrier, keys)? {
+                return Ok(Some(hit));
             }
         }
         Ok(None)

@@ -16,6 +16,14 @@ use super::writer::StoreError;
 pub struct Span(u64);
 
 impl Span {
+    /// The correlation's span for a TTL of `ttl`: an eighth of it, between an hour and a day,
+    /// so that the TTL keeps about eight generations (a receipt nobody submitted is looked up
+    /// in each).
+    pub fn for_correlation(ttl: std::time::Duration) -> Span {
+        let hour = std::time::Duration::from_secs(3600);
+        Span::new((ttl / 8).clamp(hour, hour * 24))
+    }
+
     /// A span of `d` (at least 1 ms).
     pub fn new(d: std::time::Duration) -> Span {
         Span(u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1))
@@ -31,7 +39,8 @@ impl Span {
 /// How long the generations of each family span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Spans {
-    /// Receipt correlation: an hour (kept for days, so a day's generations stay few).
+    /// Receipt correlation: an hour by default; the daemon uses
+    /// [`Span::for_correlation`] of its TTL.
     pub correlation: Span,
     /// The duplicate window: ten minutes (the window is usually an hour).
     pub duplicates: Span,
@@ -159,6 +168,14 @@ mod tests {
     #[test]
     fn names_sort_as_their_times_do() {
         assert!(CORRELATION.name((999, 1_000)) < CORRELATION.name((1_000, 2_000)));
+    }
+
+    #[test]
+    fn the_correlation_ttl_keeps_about_eight_generations() {
+        let h = |n: u64| std::time::Duration::from_secs(3600 * n);
+        assert_eq!(Span::for_correlation(h(72)), Span(9 * 3_600_000));
+        assert_eq!(Span::for_correlation(h(2)), Span(3_600_000));
+        assert_eq!(Span::for_correlation(h(24 * 30)), Span(24 * 3_600_000));
     }
 
     #[test]

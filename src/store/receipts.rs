@@ -244,13 +244,7 @@ pub(super) fn receipt(
     load: impl Fn(&Tables<'_>, MessageId) -> Result<Option<Message>, StoreError>,
     save: impl Fn(&mut Tables<'_>, &Message) -> Result<(), StoreError>,
 ) -> Result<ReceiptOutcome, StoreError> {
-    let mut hit = None;
-    for k in &r.keys {
-        if let Some(v) = t.correlation.get(&r.carrier, k)? {
-            hit = Some(v);
-            break;
-        }
-    }
+    let hit = t.correlation.get(&r.carrier, &r.keys)?;
     if let Some((id, segment, submitted_at_ms)) = hit
         && let Some(mut m) = load(t, MessageId(id))?
     {
