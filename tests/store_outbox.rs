@@ -348,7 +348,7 @@ async fn a_client_ref_answers_from_an_older_generation_until_its_generation_expi
         Some(first.id)
     );
     // The first ref's generation ended by the cutoff, the second's did not.
-    assert_eq!(o.expire_client_refs(cutoff).await.unwrap(), 1);
+    assert_eq!(o.expire_client_refs(cutoff, 100).await.unwrap(), 1);
     assert_eq!(o.client_ref("acme", "order-1", now_ms()).unwrap(), None);
     assert_eq!(
         o.client_ref("acme", "order-2", now_ms()).unwrap(),
@@ -382,10 +382,10 @@ async fn client_refs_written_before_generations_answer_until_they_all_expired() 
         [Accepted::Existing(id)]
     );
     // Refs written before the upgrade may still be within their day: the table stays...
-    assert_eq!(o.expire_client_refs(upgraded - 1).await.unwrap(), 0);
+    assert_eq!(o.expire_client_refs(upgraded - 1, 100).await.unwrap(), 0);
     assert_eq!(o.client_ref("acme", "order-1", now_ms()).unwrap(), Some(id));
     // ...until the cutoff passes the upgrade.
-    assert_eq!(o.expire_client_refs(now_ms()).await.unwrap(), 1);
+    assert_eq!(o.expire_client_refs(now_ms(), 100).await.unwrap(), 1);
     assert_eq!(o.client_ref("acme", "order-1", now_ms()).unwrap(), None);
 }
 
@@ -421,4 +421,29 @@ async fn quota_and_credit_add_up_over_batches_and_a_new_day_starts_afresh() {
     let saved = o.counters().unwrap();
     assert_eq!(saved.usage["acme"], (10, 5));
     assert_eq!(saved.credit["acme"], (800, 5));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expiry_takes_a_big_generation_a_batch_at_a_time() {
+    let o = open_short_generations(&path("duplicate-batches"));
+    let now = now_ms();
+    let claims: Vec<(Message, Charge)> = (0..3u128)
+        .map(|key| {
+            let charge = Charge {
+                segments: 1,
+                duplicate: Some(key),
+                ..Charge::default()
+            };
+            (message(Kind::Bulk, now, now, None), charge)
+        })
+        .collect();
+    o.accept_charged(claims, 1000).await.unwrap();
+    past(now_ms() + 1).await;
+    let cutoff = now_ms();
+    // One generation of three, a batch of two: drained by two, then deleted with the last.
+    assert_eq!(o.expire_duplicates(cutoff, 2).await.unwrap(), 2);
+    assert_eq!(o.duplicates(0).unwrap().len(), 1);
+    assert_eq!(o.expire_duplicates(cutoff, 2).await.unwrap(), 1);
+    assert_eq!(o.expire_duplicates(cutoff, 2).await.unwrap(), 0);
+    assert!(o.duplicates(0).unwrap().is_empty());
 }

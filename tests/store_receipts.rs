@@ -418,3 +418,24 @@ async fn correlation_written_before_generations_still_matches_and_expires() {
         .unwrap();
     assert!(matches!(got, ReceiptOutcome::Matched { .. }), "{got:?}");
 }
+
+#[tokio::test]
+async fn a_receipts_best_reading_wins_over_another_reading_in_a_newer_generation() {
+    let o = open_short_generations("reading-order");
+    let (late, newer) = (submitted_as("1a2b0"), submitted_as("3c4d0"));
+    for m in [&late, &newer] {
+        o.accept(vec![m.clone()], 1000).await.unwrap();
+        o.save_correlated(m.clone(), keys(m), Since::Read)
+            .await
+            .unwrap();
+        past(now_ms() + 1).await;
+    }
+    // A receipt whose best reading names the earlier submission and whose other reading
+    // happens to name the newer one.
+    let mut r = receipt("1a2b0", SegmentStatus::Delivered);
+    r.keys = vec![keys(&late)[0].1.clone(), keys(&newer)[0].1.clone()];
+    let got = o.receipt(r).await.unwrap();
+    assert!(matches!(got, ReceiptOutcome::Matched { .. }), "{got:?}");
+    assert_eq!(o.get(late.id).unwrap().unwrap().status, Status::Delivered);
+    assert_eq!(o.get(newer.id).unwrap().unwrap().status, Status::Submitted);
+}

@@ -329,14 +329,14 @@ async fn expire_duplicates(state: Arc<ApiState>, outbox: Outbox, stop: Cancellat
             .policy()
             .duplicates()
             .expire(before);
-        // Whole generations go at once; the legacy table goes a batch at a time.
+        // A batch at a time, so that no one commit holds the writer long.
         while let Ok(n) = outbox.expire_duplicates(before, BATCH).await
             && n >= BATCH
         {}
         let refs_before = now_ms().saturating_sub(crate::store::CLIENT_REF_TTL_MS);
-        if let Err(e) = outbox.expire_client_refs(refs_before).await {
-            error!(error = %e, "cannot expire client_refs");
-        }
+        while let Ok(n) = outbox.expire_client_refs(refs_before, BATCH).await
+            && n >= BATCH
+        {}
     }
 }
 
@@ -377,8 +377,7 @@ async fn expire_correlation(
             _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
         }
         let before = now_ms().saturating_sub(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX));
-        // Whole generations go at once and may count more than a batch; the legacy table
-        // goes a batch at a time.
+        // A batch at a time, so that no one commit holds the writer long.
         while let Ok(n) = outbox.expire_correlation(before, BATCH).await
             && n >= BATCH
         {}

@@ -1,13 +1,15 @@
 //! `client_ref` idempotency: "account\0client_ref" → (first message id, accepted at ms), kept
 //! in day-long generations (`generations.rs`) and looked up newest first. A ref answers for
-//! [`CLIENT_REF_TTL_MS`]; its generation is deleted whole once it ended that long ago, so the
-//! table no longer grows with every ref ever sent. The single table of earlier versions is
-//! still read, and deleted whole once everything in it has passed the TTL (the time of the
-//! upgrade is kept in `meta` for that).
+//! [`CLIENT_REF_TTL_MS`]; its generation is deleted once it ended that long ago, so the table
+//! no longer grows with every ref ever sent. The single table of earlier versions is still
+//! read, and emptied once everything in it has passed the TTL (the last start that found it
+//! holding refs is kept in `meta` for that).
 
-use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, Table, WriteTransaction};
+use redb::{
+    ReadTransaction, ReadableTable, ReadableTableMetadata, Table, TableHandle, WriteTransaction,
+};
 
-use super::generations::{Bounds, CLIENT_REFS, Span};
+use super::generations::{Bounds, CLIENT_REFS, Span, drain};
 use super::outbox::CLIENT_REF_TTL_MS;
 use super::tables::{LEGACY_CLIENT_REFS, META};
 use super::writer::StoreError;
@@ -18,7 +20,7 @@ pub(super) type Entry = (u128, u64);
 type RefTable<'t> = Table<'t, &'static str, Entry>;
 
 /// `meta` key: refs in the legacy table were all written before this time (ms).
-const LEGACY_BEFORE: &str = "client_refs_legacy_before";
+pub(super) const LEGACY_BEFORE: &str = "client_refs_legacy_before";
 
 /// The refs as one write transaction sees them.
 pub(super) struct ClientRefs<'t> {
@@ -26,18 +28,21 @@ pub(super) struct ClientRefs<'t> {
     current: RefTable<'t>,
     bounds: Bounds,
     /// The other generations still within the TTL, newest first, then the legacy table if it
-    /// is still there: opened on the first lookup the current generation cannot answer.
+    /// may hold refs: opened on the first lookup the current generation cannot answer.
     older: Option<Vec<RefTable<'t>>>,
     now_ms: u64,
+    /// Whether the legacy table may still hold refs (`meta` has `LEGACY_BEFORE`).
+    legacy: bool,
 }
 
 impl<'t> ClientRefs<'t> {
-    /// Opens the generation of `now_ms`. The first time a legacy table is found holding refs,
-    /// the time is recorded, so it can go once they all have expired.
+    /// Opens the generation of `now_ms`; `legacy` says whether the legacy table may still
+    /// hold refs.
     pub(super) fn open(
         txn: &'t WriteTransaction,
         span: Span,
         now_ms: u64,
+        legacy: bool,
     ) -> Result<ClientRefs<'t>, StoreError> {
         let bounds = span.around(now_ms);
         Ok(ClientRefs {
@@ -46,18 +51,27 @@ impl<'t> ClientRefs<'t> {
             bounds,
             older: None,
             now_ms,
+            legacy,
         })
     }
 
-    /// Notes when legacy refs were last written (now), unless noted already.
+    /// At start: when the legacy table holds refs, notes that they were all written before
+    /// now. Each start notes it afresh, so refs an earlier version wrote in between (after a
+    /// rollback) still get their day.
     pub(super) fn note_legacy(txn: &WriteTransaction, now_ms: u64) -> Result<(), StoreError> {
-        let mut meta = txn.open_table(META).map_err(StoreError::db)?;
-        if meta.get(LEGACY_BEFORE).map_err(StoreError::db)?.is_some() {
+        let exists = txn
+            .list_tables()
+            .map_err(StoreError::db)?
+            .any(|t| t.name() == LEGACY_CLIENT_REFS.name());
+        if !exists {
             return Ok(());
         }
         let legacy = txn.open_table(LEGACY_CLIENT_REFS).map_err(StoreError::db)?;
         if !legacy.is_empty().map_err(StoreError::db)? {
-            meta.insert(LEGACY_BEFORE, now_ms).map_err(StoreError::db)?;
+            txn.open_table(META)
+                .map_err(StoreError::db)?
+                .insert(LEGACY_BEFORE, now_ms)
+                .map_err(StoreError::db)?;
         }
         Ok(())
     }
@@ -86,12 +100,12 @@ impl<'t> ClientRefs<'t> {
                 tables.push(CLIENT_REFS.open(self.txn, bounds)?);
             }
         }
-        let legacy = self
-            .txn
-            .open_table(LEGACY_CLIENT_REFS)
-            .map_err(StoreError::db)?;
-        if !legacy.is_empty().map_err(StoreError::db)? {
-            tables.push(legacy);
+        if self.legacy {
+            tables.push(
+                self.txn
+                    .open_table(LEGACY_CLIENT_REFS)
+                    .map_err(StoreError::db)?,
+            );
         }
         Ok(tables)
     }
@@ -102,55 +116,84 @@ impl<'t> ClientRefs<'t> {
         Ok(())
     }
 
-    /// Deletes the generations that ended by `before_ms`, and the legacy table once every ref
-    /// in it was written before then (`meta` says when that was). How many refs went.
+    /// Forgets the refs accepted before `before_ms`, at most `limit`: the generations that
+    /// ended by then, then the legacy table once every ref in it was written before then
+    /// (`meta` says when that was), deleted once empty. How many went (`limit`: call again).
     pub(super) fn expire(
         &mut self,
         before_ms: u64,
+        limit: usize,
         meta: &mut Table<'_, &'static str, u64>,
     ) -> Result<usize, StoreError> {
         // A table open in this transaction cannot be deleted.
         self.older = None;
-        let mut gone = CLIENT_REFS.delete_ended::<&str, Entry>(self.txn, before_ms, self.bounds)?;
+        let mut gone =
+            CLIENT_REFS.expire_ended::<&str, Entry>(self.txn, before_ms, self.bounds, limit)?;
         if self.bounds.1 <= before_ms {
-            gone +=
-                usize::try_from(self.current.len().map_err(StoreError::db)?).unwrap_or(usize::MAX);
-            self.current.retain(|_, _| false).map_err(StoreError::db)?;
+            gone += drain(&mut self.current, limit - gone)?;
         }
         let legacy_before = meta
             .get(LEGACY_BEFORE)
             .map_err(StoreError::db)?
             .map(|v| v.value());
         if legacy_before.is_some_and(|at| at <= before_ms) {
-            let n = self
+            let mut legacy = self
                 .txn
                 .open_table(LEGACY_CLIENT_REFS)
-                .map_err(StoreError::db)?
-                .len()
                 .map_err(StoreError::db)?;
-            self.txn
-                .delete_table(LEGACY_CLIENT_REFS)
-                .map_err(StoreError::db)?;
-            meta.remove(LEGACY_BEFORE).map_err(StoreError::db)?;
-            gone += usize::try_from(n).unwrap_or(usize::MAX);
+            gone += drain(&mut legacy, limit - gone)?;
+            if legacy.is_empty().map_err(StoreError::db)? {
+                drop(legacy);
+                self.txn
+                    .delete_table(LEGACY_CLIENT_REFS)
+                    .map_err(StoreError::db)?;
+                meta.remove(LEGACY_BEFORE).map_err(StoreError::db)?;
+            }
         }
         Ok(gone)
     }
 }
 
-/// The newest entry for `key` a reader sees, within the TTL of `now_ms`.
+/// The generations that can hold a ref within the TTL of `now_ms`, newest first: worked out
+/// from the span when they are few (this runs once per API message with a ref, which must
+/// not list every table), listed otherwise.
+fn live_generations(
+    txn: &ReadTransaction,
+    span: Span,
+    now_ms: u64,
+) -> Result<Vec<Bounds>, StoreError> {
+    let oldest = now_ms.saturating_sub(CLIENT_REF_TTL_MS);
+    if span.ms() >= CLIENT_REF_TTL_MS / 4 {
+        let mut out = Vec::new();
+        let mut at = now_ms;
+        loop {
+            let bounds = span.around(at);
+            out.push(bounds);
+            if bounds.0 <= oldest {
+                return Ok(out);
+            }
+            at = bounds.0 - 1;
+        }
+    }
+    let mut all = CLIENT_REFS.list_read(txn)?;
+    all.retain(|b| b.1 > oldest);
+    all.reverse();
+    Ok(all)
+}
+
+/// The newest entry for `key` a reader sees, within the TTL of `now_ms`, with generations
+/// `span` long.
 pub(super) fn read(
     txn: &ReadTransaction,
     key: &str,
     now_ms: u64,
+    span: Span,
 ) -> Result<Option<Entry>, StoreError> {
     let fresh = |e: Entry| now_ms.saturating_sub(e.1) < CLIENT_REF_TTL_MS;
-    let oldest_end = now_ms.saturating_sub(CLIENT_REF_TTL_MS);
-    for bounds in CLIENT_REFS.list_read(txn)?.into_iter().rev() {
-        if bounds.1 <= oldest_end {
-            break;
-        }
-        let table = CLIENT_REFS.open_read::<&str, Entry>(txn, bounds)?;
+    for bounds in live_generations(txn, span, now_ms)? {
+        let Some(table) = CLIENT_REFS.open_read_existing::<&str, Entry>(txn, bounds)? else {
+            continue;
+        };
         if let Some(v) = table.get(key).map_err(StoreError::db)? {
             return Ok(Some(v.value()).filter(|&e| fresh(e)));
         }

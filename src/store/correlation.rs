@@ -7,7 +7,7 @@
 
 use redb::{ReadableTable, ReadableTableMetadata, Table, WriteTransaction};
 
-use super::generations::{Bounds, CORRELATION, Span};
+use super::generations::{Bounds, CORRELATION, Span, drain};
 use super::tables::{LEGACY_CORRELATION, LEGACY_CORRELATION_BY_AGE};
 use super::writer::StoreError;
 
@@ -16,20 +16,6 @@ pub(super) type Entry = (u128, u16, u64);
 
 type Key = (&'static str, &'static str);
 type EntryTable<'t> = Table<'t, Key, Entry>;
-
-/// The entry of the first of `keys` that `table` holds.
-fn first_hit(
-    table: &EntryTable<'_>,
-    carrier: &str,
-    keys: &[String],
-) -> Result<Option<Entry>, StoreError> {
-    for key in keys {
-        if let Some(v) = table.get((carrier, key.as_str())).map_err(StoreError::db)? {
-            return Ok(Some(v.value()));
-        }
-    }
-    Ok(None)
-}
 
 /// The correlation as one write transaction sees it.
 pub(super) struct Correlation<'t> {
@@ -72,24 +58,27 @@ impl<'t> Correlation<'t> {
         Ok(())
     }
 
-    /// The newest entry for any of `keys` of `carrier`: each generation is asked for every
-    /// key, best first, before the next older one is, so a receipt whose first reading of its
-    /// id misses costs one lookup per key in the current generation, not a walk through every
-    /// generation the TTL keeps.
+    /// The entry of the first of `keys` (readings of a receipt's id, best first) that any
+    /// generation holds, newest generation first. The best reading is looked for everywhere
+    /// before the next one: a late receipt's own reading must win over another reading that
+    /// happens to name a newer submission (`dlr::lookup_keys`).
     pub(super) fn get(
         &mut self,
         carrier: &str,
         keys: &[String],
     ) -> Result<Option<Entry>, StoreError> {
-        if let Some(hit) = first_hit(&self.current, carrier, keys)? {
-            return Ok(Some(hit));
-        }
-        if self.older.is_none() {
-            self.older = Some(self.open_older()?);
-        }
-        for table in self.older.iter().flatten() {
-            if let Some(hit) = first_hit(table, carrier, keys)? {
-                return Ok(Some(hit));
+        for key in keys {
+            let at = (carrier, key.as_str());
+            if let Some(v) = self.current.get(at).map_err(StoreError::db)? {
+                return Ok(Some(v.value()));
+            }
+            if self.older.is_none() {
+                self.older = Some(self.open_older()?);
+            }
+            for table in self.older.iter().flatten() {
+                if let Some(v) = table.get(at).map_err(StoreError::db)? {
+                    return Ok(Some(v.value()));
+                }
             }
         }
         Ok(None)
@@ -103,26 +92,27 @@ impl<'t> Correlation<'t> {
                 tables.push(CORRELATION.open(self.txn, bounds)?);
             }
         }
-        tables.push(
-            self.txn
-                .open_table(LEGACY_CORRELATION)
-                .map_err(StoreError::db)?,
-        );
+        let legacy = self
+            .txn
+            .open_table(LEGACY_CORRELATION)
+            .map_err(StoreError::db)?;
+        if !legacy.is_empty().map_err(StoreError::db)? {
+            tables.push(legacy);
+        }
         Ok(tables)
     }
 
-    /// Forgets what was recorded before `before_ms`: every generation that ended by then
-    /// (whole), and up to `limit` legacy entries. How many entries went.
+    /// Forgets what was recorded before `before_ms`, at most `limit` entries: the generations
+    /// that ended by then, then legacy entries. How many went (`limit`: call again).
     pub(super) fn expire(&mut self, before_ms: u64, limit: usize) -> Result<usize, StoreError> {
         // A table open in this transaction cannot be deleted.
         self.older = None;
-        let mut gone = CORRELATION.delete_ended::<Key, Entry>(self.txn, before_ms, self.bounds)?;
+        let mut gone =
+            CORRELATION.expire_ended::<Key, Entry>(self.txn, before_ms, self.bounds, limit)?;
         if self.bounds.1 <= before_ms {
-            gone +=
-                usize::try_from(self.current.len().map_err(StoreError::db)?).unwrap_or(usize::MAX);
-            self.current.retain(|_, _| false).map_err(StoreError::db)?;
+            gone += drain(&mut self.current, limit - gone)?;
         }
-        Ok(gone + self.expire_legacy(before_ms, limit)?)
+        Ok(gone + self.expire_legacy(before_ms, limit - gone)?)
     }
 
     /// Up to `limit` legacy entries recorded before `before_ms`, through their age index.

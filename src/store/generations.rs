@@ -29,6 +29,11 @@ impl Span {
         Span(u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1))
     }
 
+    /// Its length in ms.
+    pub(super) fn ms(self) -> u64 {
+        self.0
+    }
+
     /// The generation holding `at_ms`: [start, end).
     pub(super) fn around(self, at_ms: u64) -> Bounds {
         let start = at_ms - at_ms % self.0;
@@ -105,49 +110,96 @@ impl Family {
             .map_err(StoreError::db)
     }
 
-    /// Every generation, oldest first.
+    /// Opens generation `bounds` for reading, if it exists.
+    pub(super) fn open_read_existing<K: redb::Key + 'static, V: redb::Value + 'static>(
+        self,
+        txn: &ReadTransaction,
+        bounds: Bounds,
+    ) -> Result<Option<redb::ReadOnlyTable<K, V>>, StoreError> {
+        let name = self.name(bounds);
+        match txn.open_table(TableDefinition::<K, V>::new(&name)) {
+            Ok(t) => Ok(Some(t)),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(StoreError::db(e)),
+        }
+    }
+
+    /// Every generation, oldest first (by end).
     pub(super) fn list(self, txn: &WriteTransaction) -> Result<Vec<Bounds>, StoreError> {
         let tables = txn.list_tables().map_err(StoreError::db)?;
         Ok(self.sorted(tables.map(|t| t.name().to_owned())))
     }
 
-    /// Every generation a reader sees, oldest first.
+    /// Every generation a reader sees, oldest first (by end).
     pub(super) fn list_read(self, txn: &ReadTransaction) -> Result<Vec<Bounds>, StoreError> {
         let tables = txn.list_tables().map_err(StoreError::db)?;
         Ok(self.sorted(tables.map(|t| t.name().to_owned())))
     }
 
+    /// By end, then start: when a span changes between runs, a longer generation that ends
+    /// later holds newer entries than the shorter ones inside it.
     fn sorted(self, names: impl Iterator<Item = String>) -> Vec<Bounds> {
         let mut all: Vec<Bounds> = names.filter_map(|n| self.parse(&n)).collect();
-        all.sort_unstable();
+        all.sort_unstable_by_key(|&(start, end)| (end, start));
         all
     }
 
-    /// Deletes every generation that ended by `before_ms`, except `open` (one the caller
-    /// holds open, which it empties itself when this says it ended). How many entries went.
-    pub(super) fn delete_ended<K: redb::Key + 'static, V: redb::Value + 'static>(
+    /// Forgets what the generations that ended by `before_ms` hold, at most `budget` entries,
+    /// oldest first: a generation that fits in what is left of the budget is deleted whole, a
+    /// bigger one is drained by that much (and deleted by a later call, once it fits).
+    /// Deleting a table visits every page of it, so a generation of millions of entries
+    /// deleted at once would hold the writer, and every accept and receipt behind it, for
+    /// seconds. `open` is a generation the caller holds open and drains itself. How many
+    /// entries went.
+    pub(super) fn expire_ended<K: redb::Key + 'static, V: redb::Value + 'static>(
         self,
         txn: &WriteTransaction,
         before_ms: u64,
         open: Bounds,
+        budget: usize,
     ) -> Result<usize, StoreError> {
-        let mut gone = 0;
+        let mut left = budget;
         for bounds in self.list(txn)? {
+            if left == 0 {
+                break;
+            }
             if bounds.1 > before_ms || bounds == open {
                 continue;
             }
             let name = self.name(bounds);
-            let entries = txn
+            let mut table = txn
                 .open_table(TableDefinition::<K, V>::new(&name))
-                .map_err(StoreError::db)?
-                .len()
                 .map_err(StoreError::db)?;
-            txn.delete_table(TableDefinition::<K, V>::new(&name))
-                .map_err(StoreError::db)?;
-            gone += usize::try_from(entries).unwrap_or(usize::MAX);
+            let entries =
+                usize::try_from(table.len().map_err(StoreError::db)?).unwrap_or(usize::MAX);
+            if entries <= left {
+                drop(table);
+                txn.delete_table(TableDefinition::<K, V>::new(&name))
+                    .map_err(StoreError::db)?;
+                left -= entries;
+            } else {
+                left -= drain(&mut table, left)?;
+            }
         }
-        Ok(gone)
+        Ok(budget - left)
     }
+}
+
+/// Removes up to `most` entries from the front of `table`; how many.
+pub(super) fn drain<K: redb::Key + 'static, V: redb::Value + 'static>(
+    table: &mut Table<'_, K, V>,
+    most: usize,
+) -> Result<usize, StoreError> {
+    let mut gone = 0;
+    for entry in table
+        .extract_if(|_, _| true)
+        .map_err(StoreError::db)?
+        .take(most)
+    {
+        entry.map_err(StoreError::db)?;
+        gone += 1;
+    }
+    Ok(gone)
 }
 
 #[cfg(test)]

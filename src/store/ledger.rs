@@ -2,7 +2,7 @@
 //! account's quota use today, its credit spent, and the duplicate-suppression window. After a
 //! restart the policy counters start from here, so a crash neither refunds nor forgets.
 
-use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, WriteTransaction};
+use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 
 /// A generation's key: (accepted at ms, duplicate key), so that entries are written in time
 /// order. The hash keys themselves are random: keyed by them, every insert landed on a leaf of
@@ -11,7 +11,7 @@ use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, WriteTransacti
 /// store is read whole, in time order, at start.
 type ByTime = (u64, u128);
 
-use super::generations::DUPLICATES;
+use super::generations::{DUPLICATES, drain};
 use super::tables::{CREDIT, LEGACY_DUPLICATES, LEGACY_DUPLICATES_BY_AGE, Tables, USAGE};
 use super::writer::StoreError;
 use crate::message::{Message, MessageId};
@@ -92,20 +92,19 @@ pub(super) fn charge(
     Ok(())
 }
 
-/// Forgets duplicate entries accepted before `before_ms`: every generation of the window that
-/// ended by then, whole, and at most `limit` entries of the legacy table. How many went.
+/// Forgets duplicate entries accepted before `before_ms`, at most `limit`: the window's
+/// generations that ended by then, then legacy entries. How many went (`limit`: call again).
 pub(super) fn expire(
     t: &mut Tables<'_>,
     before_ms: u64,
     limit: usize,
 ) -> Result<usize, StoreError> {
     let mut gone =
-        DUPLICATES.delete_ended::<ByTime, u128>(t.txn, before_ms, t.duplicates_bounds)?;
+        DUPLICATES.expire_ended::<ByTime, u128>(t.txn, before_ms, t.duplicates_bounds, limit)?;
     if t.duplicates_bounds.1 <= before_ms {
-        gone += usize::try_from(t.duplicates.len().map_err(StoreError::db)?).unwrap_or(usize::MAX);
-        t.duplicates.retain(|_, _| false).map_err(StoreError::db)?;
+        gone += drain(&mut t.duplicates, limit - gone)?;
     }
-    Ok(gone + expire_legacy(t.txn, before_ms, limit)?)
+    Ok(gone + expire_legacy(t.txn, before_ms, limit - gone)?)
 }
 
 /// Up to `limit` legacy entries accepted before `before_ms`, through their age index.
@@ -176,10 +175,10 @@ pub(super) fn duplicates(
         Err(redb::TableError::TableDoesNotExist(_)) => {}
         Err(e) => return Err(StoreError::db(e)),
     }
+    // Every generation is read (there are few): an entry is filed by its commit's clock, and
+    // one accepted just before the clock stepped back can sit in a generation that ends
+    // before its own time.
     for bounds in DUPLICATES.list_read(txn)? {
-        if bounds.1 <= since_ms {
-            continue;
-        }
         let table = DUPLICATES.open_read::<ByTime, u128>(txn, bounds)?;
         for entry in table.range((since_ms, 0)..).map_err(StoreError::db)? {
             let (k, v) = entry.map_err(StoreError::db)?;

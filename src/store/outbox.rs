@@ -66,6 +66,7 @@ enum Op {
     },
     ExpireClientRefs {
         before_ms: u64,
+        limit: usize,
     },
     ExpireParked {
         before_ms: u64,
@@ -94,6 +95,7 @@ enum Reply {
 #[derive(Clone)]
 pub struct Outbox {
     db: Arc<Database>,
+    spans: Spans,
     writer: Writer<Op, Reply>,
     thread: Arc<std::sync::Mutex<Option<std::thread::JoinHandle<()>>>>,
 }
@@ -166,6 +168,7 @@ impl Outbox {
         .map_err(StoreError::db)?;
         Ok(Outbox {
             db,
+            spans,
             writer,
             thread: Arc::new(std::sync::Mutex::new(Some(thread))),
         })
@@ -248,7 +251,8 @@ impl Outbox {
         now_ms: u64,
     ) -> Result<Option<MessageId>, StoreError> {
         let txn = self.db.begin_read().map_err(StoreError::db)?;
-        let found = client_refs::read(&txn, &ref_key(account, client_ref), now_ms)?;
+        let key = ref_key(account, client_ref);
+        let found = client_refs::read(&txn, &key, now_ms, self.spans.client_refs)?;
         Ok(found.map(|(id, _)| MessageId(id)))
     }
 
@@ -312,12 +316,16 @@ impl Outbox {
         }
     }
 
-    /// Forgets the `client_ref`s accepted before `before_ms` (a day-long generation at a time:
-    /// a ref can answer for up to a day past it); how many went.
-    pub async fn expire_client_refs(&self, before_ms: u64) -> Result<usize, StoreError> {
+    /// Forgets the `client_ref`s accepted before `before_ms`, at most `limit` (a day-long
+    /// generation at a time: a ref can answer for up to a day past it); how many went.
+    pub async fn expire_client_refs(
+        &self,
+        before_ms: u64,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
         match self
             .writer
-            .write(Op::ExpireClientRefs { before_ms })
+            .write(Op::ExpireClientRefs { before_ms, limit })
             .await?
         {
             Reply::Expired(n) => Ok(n),
@@ -487,11 +495,13 @@ fn apply(t: &mut Tables<'_>, op: Op) -> Result<Reply, StoreError> {
             t.correlation.expire(before_ms, limit).map(Reply::Expired)
         }
         Op::ExpireParked { before_ms } => receipts::expire_parked(t, before_ms).map(Reply::Expired),
-        Op::ExpireClientRefs { before_ms } => {
+        Op::ExpireClientRefs { before_ms, limit } => {
             let Tables {
                 client_refs, meta, ..
             } = t;
-            client_refs.expire(before_ms, meta).map(Reply::Expired)
+            client_refs
+                .expire(before_ms, limit, meta)
+                .map(Reply::Expired)
         }
         Op::ExpireMo { before_ms } => receipts::expire_mo(t, before_ms).map(Reply::Accounts),
         Op::Receipt(r) => receipts::receipt(t, &r, load, write_record).map(Reply::Receipt),

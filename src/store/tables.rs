@@ -4,9 +4,9 @@
 //! batch rather than once per operation, which at hundreds of operations a batch was a sixth
 //! of its time.
 
-use redb::{Table, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, Table, TableDefinition, WriteTransaction};
 
-use super::client_refs::ClientRefs;
+use super::client_refs::{ClientRefs, LEGACY_BEFORE};
 use super::correlation::Correlation;
 use super::generations::{Bounds, DUPLICATES, Spans};
 use super::writer::StoreError;
@@ -94,11 +94,13 @@ impl<'t> Tables<'t> {
     ) -> Result<Tables<'t>, StoreError> {
         let db = StoreError::db;
         let duplicates_bounds = spans.duplicates.around(now_ms);
+        let meta = txn.open_table(META).map_err(db)?;
+        let legacy_refs = meta.get(LEGACY_BEFORE).map_err(StoreError::db)?.is_some();
         Ok(Tables {
             txn,
             messages: txn.open_table(MESSAGES).map_err(db)?,
             due: txn.open_table(DUE).map_err(db)?,
-            client_refs: ClientRefs::open(txn, spans.client_refs, now_ms)?,
+            client_refs: ClientRefs::open(txn, spans.client_refs, now_ms, legacy_refs)?,
             usage: txn.open_table(USAGE).map_err(db)?,
             credit: txn.open_table(CREDIT).map_err(db)?,
             duplicates: DUPLICATES.open(txn, duplicates_bounds)?,
@@ -109,7 +111,7 @@ impl<'t> Tables<'t> {
             parked: txn.open_table(PARKED).map_err(db)?,
             unmatched: txn.open_table(UNMATCHED).map_err(db)?,
             mo_parts: txn.open_table(MO_PARTS).map_err(db)?,
-            meta: txn.open_table(META).map_err(db)?,
+            meta,
             scratch: Vec::with_capacity(1024),
             seq,
             seq_at_open: seq,
