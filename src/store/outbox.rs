@@ -225,7 +225,12 @@ impl Outbox {
         before_ms: u64,
         limit: usize,
     ) -> Result<usize, StoreError> {
-        match self.writer.write(Op::Expire { before_ms, limit }).await? {
+        self.counted(Op::Expire { before_ms, limit }).await
+    }
+
+    /// Runs an operation that answers with a count (of entries expired, or replayed).
+    async fn counted(&self, op: Op) -> Result<usize, StoreError> {
+        match self.writer.write(op).await? {
             Reply::Expired(n) => Ok(n),
             _ => Err(StoreError::Database("unexpected reply".into())),
         }
@@ -299,21 +304,15 @@ impl Outbox {
         self.writer.write_first(Op::Keep(what)).await.map(|_| ())
     }
 
-    /// Forgets correlations recorded before `before_ms`: every generation that ended by then,
-    /// whole, and at most `limit` entries of the table older versions wrote. How many went.
+    /// Forgets correlations recorded before `before_ms`, at most `limit` (a generation at a
+    /// time: an entry can match for up to a generation past it); how many went.
     pub async fn expire_correlation(
         &self,
         before_ms: u64,
         limit: usize,
     ) -> Result<usize, StoreError> {
-        match self
-            .writer
-            .write(Op::ExpireCorrelation { before_ms, limit })
-            .await?
-        {
-            Reply::Expired(n) => Ok(n),
-            _ => Err(StoreError::Database("unexpected reply".into())),
-        }
+        self.counted(Op::ExpireCorrelation { before_ms, limit })
+            .await
     }
 
     /// Forgets the `client_ref`s accepted before `before_ms`, at most `limit` (a day-long
@@ -323,22 +322,13 @@ impl Outbox {
         before_ms: u64,
         limit: usize,
     ) -> Result<usize, StoreError> {
-        match self
-            .writer
-            .write(Op::ExpireClientRefs { before_ms, limit })
-            .await?
-        {
-            Reply::Expired(n) => Ok(n),
-            _ => Err(StoreError::Database("unexpected reply".into())),
-        }
+        self.counted(Op::ExpireClientRefs { before_ms, limit })
+            .await
     }
 
     /// Keeps receipts parked before `before_ms` as unmatched; how many.
     pub async fn expire_parked(&self, before_ms: u64) -> Result<usize, StoreError> {
-        match self.writer.write(Op::ExpireParked { before_ms }).await? {
-            Reply::Expired(n) => Ok(n),
-            _ => Err(StoreError::Database("unexpected reply".into())),
-        }
+        self.counted(Op::ExpireParked { before_ms }).await
     }
 
     /// Delivers, marked incomplete, MO messages whose parts have waited since before
@@ -352,10 +342,7 @@ impl Outbox {
 
     /// Puts `account`'s dead letters back in its webhook queue; how many.
     pub async fn replay(&self, account: &str) -> Result<usize, StoreError> {
-        match self.writer.write(Op::Replay(account.to_owned())).await? {
-            Reply::Expired(n) => Ok(n),
-            _ => Err(StoreError::Database("unexpected reply".into())),
-        }
+        self.counted(Op::Replay(account.to_owned())).await
     }
 
     /// `account`'s dead letters (at most `limit`).
