@@ -38,12 +38,13 @@ pub(super) const EVENTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::
 /// (account, seq) → a dead-lettered event.
 pub(super) const DEAD_LETTERS: TableDefinition<(&str, u64), &[u8]> =
     TableDefinition::new("dead_letters");
-/// Named counters ("seq": the last event sequence number given out).
+/// Named counters: "seq", the last event sequence number given out; and
+/// `client_refs::LEGACY_BEFORE`.
 pub(super) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
-/// (carrier, key) → (message, segment, recorded at ms): the correlation recorded before
-/// generations (below), with its age index. Looked up after every generation, and emptied by
-/// expiry through the index; nothing new is written here.
+/// (carrier, key) → (message, segment, recorded at ms): the correlation as versions before
+/// generations (`correlation.rs`) wrote it, with its age index. Looked up after every
+/// generation, and emptied by expiry through the index; nothing new is written here.
 pub(super) const LEGACY_CORRELATION: TableDefinition<(&str, &str), (u128, u16, u64)> =
     TableDefinition::new("correlation");
 /// (recorded at ms, carrier, key) → (): the legacy correlation in age order, for expiry.
