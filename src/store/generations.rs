@@ -99,17 +99,6 @@ impl Family {
             .map_err(StoreError::db)
     }
 
-    /// Opens generation `bounds` for reading.
-    pub(super) fn open_read<K: redb::Key + 'static, V: redb::Value + 'static>(
-        self,
-        txn: &ReadTransaction,
-        bounds: Bounds,
-    ) -> Result<redb::ReadOnlyTable<K, V>, StoreError> {
-        let name = self.name(bounds);
-        txn.open_table(TableDefinition::<K, V>::new(&name))
-            .map_err(StoreError::db)
-    }
-
     /// Opens generation `bounds` for reading, if it exists.
     pub(super) fn open_read_existing<K: redb::Key + 'static, V: redb::Value + 'static>(
         self,

@@ -2,7 +2,7 @@
 //! account's quota use today, its credit spent, and the duplicate-suppression window. After a
 //! restart the policy counters start from here, so a crash neither refunds nor forgets.
 
-use redb::{ReadTransaction, ReadableTable, WriteTransaction};
+use redb::{ReadTransaction, ReadableTable, Table, WriteTransaction};
 
 /// A generation's key: (accepted at ms, duplicate key), so that entries are written in time
 /// order. The hash keys themselves are random: keyed by them, every insert landed on a leaf of
@@ -47,26 +47,30 @@ fn add<P: PartialEq>(entries: &mut Vec<(String, P, u64)>, account: &str, period:
 impl Tally {
     /// Writes the sums: on top of what is stored for the same day (or balance), or afresh.
     pub(super) fn write(self, t: &mut Tables<'_>) -> Result<(), StoreError> {
-        for (account, day, segments) in self.usage {
-            let used = match t.usage.get(account.as_str()).map_err(StoreError::db)? {
-                Some(v) if v.value().0 == day => v.value().1,
-                _ => 0,
-            };
-            t.usage
-                .insert(account.as_str(), (day, used + segments))
-                .map_err(StoreError::db)?;
-        }
-        for (account, base, segments) in self.credit {
-            let spent = match t.credit.get(account.as_str()).map_err(StoreError::db)? {
-                Some(v) if v.value().0 == base => v.value().1,
-                _ => 0,
-            };
-            t.credit
-                .insert(account.as_str(), (base, spent + segments))
-                .map_err(StoreError::db)?;
-        }
-        Ok(())
+        add_to(&mut t.usage, self.usage)?;
+        add_to(&mut t.credit, self.credit)
     }
+}
+
+/// Adds each (account, period, n) to what `table` holds for the account when its period is
+/// the same, or starts the account's count at `n`.
+fn add_to<P>(
+    table: &mut Table<'_, &'static str, (P, u64)>,
+    sums: Vec<(String, P, u64)>,
+) -> Result<(), StoreError>
+where
+    P: for<'a> redb::Value<SelfType<'a> = P> + PartialEq + Copy + 'static,
+{
+    for (account, period, n) in sums {
+        let before = match table.get(account.as_str()).map_err(StoreError::db)? {
+            Some(v) if v.value().0 == period => v.value().1,
+            _ => 0,
+        };
+        table
+            .insert(account.as_str(), (period, before + n))
+            .map_err(StoreError::db)?;
+    }
+    Ok(())
 }
 
 /// Records what a newly stored message was charged: its duplicate claim now, its quota and
@@ -179,7 +183,9 @@ pub(super) fn duplicates(
     // one accepted just before the clock stepped back can sit in a generation that ends
     // before its own time.
     for bounds in DUPLICATES.list_read(txn)? {
-        let table = DUPLICATES.open_read::<ByTime, u128>(txn, bounds)?;
+        let Some(table) = DUPLICATES.open_read_existing::<ByTime, u128>(txn, bounds)? else {
+            continue;
+        };
         for entry in table.range((since_ms, 0)..).map_err(StoreError::db)? {
             let (k, v) = entry.map_err(StoreError::db)?;
             let (at, key) = k.value();
