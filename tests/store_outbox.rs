@@ -1,5 +1,5 @@
-//! The outbox: accepted batches survive a reopen, OTP is due before bulk, held messages wait for
-//! their time, `client_ref` repeats return the first id, the bound refuses without storing,
+//! The outbox: accepted batches survive a reopen, OTP is due before bulk, pages go on from a
+//! cursor, held messages wait for their time, `client_ref` repeats return the first id, the bound refuses without storing,
 //! final messages leave the due index, and a save that does not read the record back still
 //! moves it in the index.
 
@@ -11,7 +11,8 @@ use std::time::Duration;
 use smppd::message::{Kind, Message, MessageId, Segment, Status};
 use smppd::policy::Charge;
 use smppd::store::{
-    Accepted, CLIENT_REF_TTL_MS, CommitLimits, GenerationSpan, GenerationSpans, Outbox, Since,
+    Accepted, CLIENT_REF_TTL_MS, CommitLimits, DueCursor, GenerationSpan, GenerationSpans, Outbox,
+    Since,
 };
 
 use common::clock::{now_ms, past};
@@ -90,6 +91,67 @@ async fn accepted_batches_survive_a_reopen_in_dispatch_order() {
         [otp.id, bulk.id, held.id]
     );
     assert_eq!(ids(&outbox.due(now + 60_000, 1).unwrap()), [otp.id]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_go_on_from_the_cursor_and_a_reset_finds_what_came_due_behind_it() {
+    let outbox = Outbox::open(&path("cursor"), CommitLimits::default()).unwrap();
+    let now = 1_800_000_000_000u64;
+    let otp = [0, 1].map(|i| message(Kind::Otp, now + i, now + i, None));
+    let bulk = [0, 1, 2].map(|i| message(Kind::Bulk, now + i, now + i, None));
+    outbox
+        .accept(otp.iter().chain(&bulk).cloned().collect(), 1000)
+        .await
+        .unwrap();
+    let mut cursor = DueCursor::default();
+    let none = |_| false;
+    // OTP first, then bulk; each page goes on after the last.
+    let page = outbox.due_from(now + 10, 3, &none, &mut cursor).unwrap();
+    assert_eq!(ids(&page), [otp[0].id, otp[1].id, bulk[0].id]);
+    let page = outbox.due_from(now + 10, 3, &none, &mut cursor).unwrap();
+    assert_eq!(ids(&page), [bulk[1].id, bulk[2].id]);
+    // What the skip names is passed over, and the cursor still moves past it.
+    let mut skipping = DueCursor::default();
+    let first_otp = |id| id == otp[0].id;
+    let page = outbox
+        .due_from(now + 10, 1, &first_otp, &mut skipping)
+        .unwrap();
+    assert_eq!(ids(&page), [otp[1].id]);
+    let page = outbox.due_from(now + 10, 1, &none, &mut skipping).unwrap();
+    assert_eq!(ids(&page), [bulk[0].id]);
+
+    // New work is due after the cursor in both lanes: found without a reset.
+    let late_otp = message(Kind::Otp, now + 5, now + 5, None);
+    let late_bulk = message(Kind::Bulk, now + 5, now + 5, None);
+    // Released from hold at a time behind the cursor: not found until it is reset.
+    let behind = Message {
+        status: Status::Queued,
+        ..message(Kind::Bulk, now - 60_000, now - 1, None)
+    };
+    outbox
+        .accept(
+            vec![late_otp.clone(), late_bulk.clone(), behind.clone()],
+            1000,
+        )
+        .await
+        .unwrap();
+    let page = outbox.due_from(now + 10, 10, &none, &mut cursor).unwrap();
+    assert_eq!(ids(&page), [late_otp.id, late_bulk.id]);
+    assert!(
+        outbox
+            .due_from(now + 10, 10, &none, &mut cursor)
+            .unwrap()
+            .is_empty()
+    );
+    cursor.reset();
+    let page = outbox.due_from(now + 10, 10, &none, &mut cursor).unwrap();
+    assert_eq!(page.len(), 8);
+    assert_eq!(page[3].id, behind.id);
+    // `due_except` always reads from the head.
+    assert_eq!(
+        ids(&outbox.due_except(now + 10, 1, &none).unwrap()),
+        [otp[0].id]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

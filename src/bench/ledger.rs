@@ -62,11 +62,18 @@ pub(crate) fn ulid(text: &str) -> Option<u128> {
     ulid::Ulid::from_string(text).ok().map(u128::from)
 }
 
-impl Default for Ledger {
-    fn default() -> Self {
+impl Ledger {
+    /// A ledger with room for `messages` messages and their events from the start. Grown on
+    /// demand instead, its maps rehash a few times over a run, and the pages each new table
+    /// touches were a tenth of the bench's and the simulator's CPU in `scripts/bench full`
+    /// (time that comes out of the daemon's share of the machine).
+    pub(crate) fn sized(messages: usize) -> Self {
+        // One `dlr` event per segment (up to about 1.1 a message in the default mix) and a
+        // `status` event per multipart message.
+        let events = messages.saturating_add(messages / 4);
         Ledger {
-            messages: DashMap::new(),
-            event_ids: Mutex::new(HashSet::new()),
+            messages: DashMap::with_capacity(messages),
+            event_ids: Mutex::new(HashSet::with_capacity(events)),
             dlr_events: AtomicU64::new(0),
             status_events: AtomicU64::new(0),
             other_events: AtomicU64::new(0),
@@ -78,9 +85,7 @@ impl Default for Ledger {
             finals: AtomicU64::new(0),
         }
     }
-}
 
-impl Ledger {
     /// Records an accepted message.
     pub(crate) fn accepted(&self, id: u128, segments: u8, now_ns: u64) {
         let mut e = self.messages.entry(id).or_default();

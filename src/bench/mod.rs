@@ -66,7 +66,10 @@ pub fn main(args: BenchArgs) -> ExitCode {
 async fn run(args: BenchArgs) -> ExitCode {
     let start = Instant::now();
     let since = move || u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
-    let ledger = Arc::new(ledger::Ledger::default());
+    // The webhook receiver and the submitters record every message here; sized for the run
+    // up to a bound, past which it grows as it must.
+    let room = usize::try_from(args.messages.min(10_000_000)).unwrap_or(0);
+    let ledger = Arc::new(ledger::Ledger::sized(room));
     let secret = args.webhook_secret.clone().map(String::into_bytes);
     let receiver = match hook::start(args.webhook_listen, ledger.clone(), secret, start).await {
         Ok(r) => r,

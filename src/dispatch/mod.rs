@@ -9,7 +9,7 @@
 mod encode;
 mod outcome;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,7 +23,7 @@ pub use outcome::{MAX_ATTEMPTS, Next, is_temporary, record, settle};
 use crate::carrier::Carrier;
 use crate::config::{CarrierSettings, MessageIdFormat, OnTimeout};
 use crate::message::{Message, MessageId, SegmentStatus};
-use crate::store::{MessageStore, Since};
+use crate::store::{DueCursor, MessageStore, Since};
 use crate::text::{ReferenceAllocator, TextError, TextProfile};
 
 /// Messages read from the outbox per round.
@@ -142,8 +142,12 @@ impl Dispatcher {
     /// the rest to be answered and recorded.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let tasks = tokio_util::task::TaskTracker::new();
-        // Only this loop reads and writes it: no lock.
-        let mut in_flight: HashSet<MessageId> = HashSet::new();
+        // Only this loop reads and writes it: no lock. Every due entry a page passes over is
+        // looked up here, so it hashes with foldhash rather than SipHash (ids are not chosen
+        // by anyone who could aim at its collisions).
+        let mut in_flight: foldhash::HashSet<MessageId> = foldhash::HashSet::default();
+        // Back-to-back full pages go on from where the last one stopped.
+        let mut cursor = DueCursor::default();
         while !shutdown.is_cancelled() {
             // Saved before the page below is read, so that page no longer lists them.
             if let Ok(mut finished) = self.done.lock() {
@@ -154,13 +158,14 @@ impl Dispatcher {
             // Messages in flight stay in the due index until their outcome is saved; paging
             // past them keeps a page from filling with work already under way.
             let skip = |id| in_flight.contains(&id);
-            let due = match self.outbox.due_except(now_ms(), PAGE, &skip) {
+            let due = match self.outbox.due_from(now_ms(), PAGE, &skip, &mut cursor) {
                 Ok(due) => due,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot read the outbox");
                     Vec::new()
                 }
             };
+            let full = due.len() >= PAGE;
             let mut started = 0;
             for message in due {
                 // No bind up anywhere on its route: it waits on disk, costing no attempt.
@@ -186,6 +191,12 @@ impl Dispatcher {
                     }
                     drop(permit);
                 });
+            }
+            // The index's end was reached, or nothing could start (a full page for carriers
+            // that are down waits a tick, as it would without a cursor): the next page starts
+            // from the head, finding whatever came due behind the cursor.
+            if !full || started == 0 {
+                cursor.reset();
             }
             if started == 0 {
                 tokio::select! {

@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use super::outbox::{Accepted, Outbox, Since};
+use super::outbox::{Accepted, DueCursor, Outbox, Since};
 use super::writer::StoreError;
 use crate::message::{Message, MessageId};
 use crate::policy::Charge;
@@ -61,6 +61,20 @@ pub trait MessageStore: Send + Sync + std::fmt::Debug {
         Ok(due)
     }
 
+    /// As [`due_except`](MessageStore::due_except), going on from where `cursor` says the
+    /// last page stopped, and moving it. A backend without cursors reads from the head each
+    /// time (what `skip` names costs it more, nothing else).
+    fn due_from(
+        &self,
+        now_ms: u64,
+        limit: usize,
+        skip: &dyn Fn(MessageId) -> bool,
+        cursor: &mut DueCursor,
+    ) -> Result<Vec<Message>, StoreError> {
+        cursor.reset();
+        self.due_except(now_ms, limit, skip)
+    }
+
     /// Messages waiting to be sent.
     fn queued(&self) -> Result<u64, StoreError>;
 }
@@ -107,6 +121,16 @@ impl MessageStore for Outbox {
         skip: &dyn Fn(MessageId) -> bool,
     ) -> Result<Vec<Message>, StoreError> {
         Outbox::due_except(self, now_ms, limit, skip)
+    }
+
+    fn due_from(
+        &self,
+        now_ms: u64,
+        limit: usize,
+        skip: &dyn Fn(MessageId) -> bool,
+        cursor: &mut DueCursor,
+    ) -> Result<Vec<Message>, StoreError> {
+        Outbox::due_from(self, now_ms, limit, skip, cursor)
     }
 
     fn queued(&self) -> Result<u64, StoreError> {

@@ -3,6 +3,7 @@
 //! idempotent for 24 hours. All writes go through the group-commit writer, so an accepted batch
 //! is on disk before anyone is told "accepted".
 
+use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -108,13 +109,32 @@ impl std::fmt::Debug for Outbox {
     }
 }
 
-fn due_key(m: &Message) -> [u8; 25] {
+/// A due index key's length: lane, due time, id.
+const DUE_KEY: usize = 25;
+
+/// Where the last page read from the due index stopped in each lane, so that the next page
+/// can go on from there rather than pass over, again, every message still being dispatched
+/// from the pages before. Whatever is inserted behind it (a held message released, one whose
+/// carrier was down) is found once the cursor is [reset](DueCursor::reset).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DueCursor {
+    after: [Option<[u8; DUE_KEY]>; 2],
+}
+
+impl DueCursor {
+    /// The next page starts from the head of each lane.
+    pub fn reset(&mut self) {
+        *self = DueCursor::default();
+    }
+}
+
+fn due_key(m: &Message) -> [u8; DUE_KEY] {
     due_key_at(m, m.due_ms)
 }
 
 /// The message's place in the due index had it been due at `due_ms`.
-fn due_key_at(m: &Message, due_ms: u64) -> [u8; 25] {
-    let mut k = [0u8; 25];
+fn due_key_at(m: &Message, due_ms: u64) -> [u8; DUE_KEY] {
+    let mut k = [0u8; DUE_KEY];
     k[0] = m.lane();
     k[1..9].copy_from_slice(&due_ms.to_be_bytes());
     k[9..].copy_from_slice(&m.id.0.to_be_bytes());
@@ -403,24 +423,44 @@ impl Outbox {
         limit: usize,
         skip: &dyn Fn(MessageId) -> bool,
     ) -> Result<Vec<Message>, StoreError> {
+        self.due_from(now_ms, limit, skip, &mut DueCursor::default())
+    }
+
+    /// As [`due_except`](Outbox::due_except), each lane read from after where `cursor` says
+    /// the last page stopped in it; `cursor` is moved to where this page stops.
+    pub fn due_from(
+        &self,
+        now_ms: u64,
+        limit: usize,
+        skip: &dyn Fn(MessageId) -> bool,
+        cursor: &mut DueCursor,
+    ) -> Result<Vec<Message>, StoreError> {
         let txn = self.db.begin_read().map_err(StoreError::db)?;
         let due = txn.open_table(DUE).map_err(StoreError::db)?;
         let messages = txn.open_table(MESSAGES).map_err(StoreError::db)?;
         let mut out = Vec::new();
-        for lane in [0u8, 1] {
-            let mut end = [0xFFu8; 25];
+        for (lane, after) in (0u8..).zip(cursor.after.iter_mut()) {
+            let mut end = [0xFFu8; DUE_KEY];
             end[0] = lane;
             end[1..9].copy_from_slice(&now_ms.to_be_bytes());
-            let start = [lane];
-            for entry in due
-                .range::<&[u8]>(&start[..]..=&end[..])
-                .map_err(StoreError::db)?
-            {
+            let first = [lane];
+            let start = match after {
+                Some(k) => Bound::Excluded(&k[..]),
+                None => Bound::Included(&first[..]),
+            };
+            let range = due
+                .range::<&[u8]>((start, Bound::Included(&end[..])))
+                .map_err(StoreError::db)?;
+            for entry in range {
                 if out.len() >= limit {
                     return Ok(out);
                 }
                 let (key, _) = entry.map_err(StoreError::db)?;
-                let id = u128::from_be_bytes(key.value()[9..25].try_into().unwrap_or([0; 16]));
+                let Ok(key) = <[u8; DUE_KEY]>::try_from(key.value()) else {
+                    continue;
+                };
+                *after = Some(key);
+                let id = u128::from_be_bytes(key[9..].try_into().unwrap_or([0; 16]));
                 if skip(MessageId(id)) {
                     continue;
                 }
