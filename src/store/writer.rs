@@ -13,6 +13,9 @@ use std::time::Duration;
 use redb::{Database, Durability, WriteTransaction};
 use tokio::sync::{mpsc, oneshot};
 
+/// A commit slower than this is logged, with how long applying and committing it took.
+const SLOW_COMMIT: Duration = Duration::from_millis(50);
+
 /// Why a write did not happen. The operation was not applied (its whole batch was rolled back).
 #[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -361,11 +364,13 @@ fn commit_batch<Op, Reply, F>(
     let started = tokio::time::Instant::now();
     let n = batch.len() as u64;
     let (ops, waiting): (Vec<Op>, Vec<_>) = batch.drain(..).map(|r| (r.op, r.reply)).unzip();
+    let mut applied = Duration::ZERO;
     let result: Result<Vec<Reply>, StoreError> = (|| {
         let mut txn = db.begin_write().map_err(StoreError::db)?;
         txn.set_durability(Durability::Immediate)
             .map_err(StoreError::db)?;
         let replies = apply(&txn, ops)?;
+        applied = started.elapsed();
         if replies.len() != waiting.len() {
             // Committing would leave some caller unanswered about a write that happened.
             return Err(StoreError::Database(format!(
@@ -395,6 +400,17 @@ fn commit_batch<Op, Reply, F>(
         }
     }
     let took = started.elapsed();
+    if took > SLOW_COMMIT {
+        // Nearly always the disk: on a virtual disk an fdatasync now and then takes 50-100 ms,
+        // and every caller in the batch (and the next) waits for it.
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        tracing::warn!(
+            operations = n,
+            apply_ms = ms(applied),
+            write_and_sync_ms = ms(took.saturating_sub(applied)),
+            "slow store commit"
+        );
+    }
     crate::metrics::store_commit(n, ok, took);
     let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
     stats.commit_nanos.fetch_add(nanos, Ordering::Relaxed);
