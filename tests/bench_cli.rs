@@ -1,7 +1,8 @@
 //! `smppd bench` as a black box: the simulator, the daemon and the bench as processes; the
 //! bench sends a small mixed load (OTP and bulk, GSM and UCS-2, single and multipart, batches
-//! and single requests) and its JSON report must account for every message exactly. No timing
-//! is asserted: the machine running the tests may be slow and busy.
+//! and single requests) and its JSON report must account for every message exactly, and carry
+//! the disk probe's summary. No timing is asserted: the machine running the tests may be slow
+//! and busy.
 
 mod common;
 
@@ -36,6 +37,8 @@ fn bench(d: &Path, port: u16, pid: u32, batch: &str, messages: u64) -> (bool, Va
         .args(["--drain-timeout", "120s", "--wire-sample", "50"])
         .arg("--sim-stats")
         .arg(d.join("stats.json"))
+        .arg("--disk-probe")
+        .arg(d)
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout)
@@ -93,6 +96,10 @@ fn assert_exact(report: &Value) {
             > 0
     );
     assert_eq!(report["latency"]["accept_to_webhook"]["count"], 300);
+    // The disk probe synced at least once, and left no file behind.
+    let disk = &report["disk_probe"];
+    assert!(disk["count"].as_u64().unwrap() > 0, "{disk}");
+    assert!(disk["over_20ms"].as_u64().is_some(), "{disk}");
 }
 
 #[test]

@@ -69,6 +69,11 @@ pub struct BenchArgs {
     /// the simulator on purpose.
     #[arg(long)]
     pub allow_carrier_losses: bool,
+    /// A directory on the disk of the daemon's store: a 4 KiB write and fdatasync there every
+    /// 10 ms during the run, timed, so the report shows the disk stalls every commit waited
+    /// for (`disk_probe`).
+    #[arg(long, value_name = "DIR")]
+    pub disk_probe: Option<PathBuf>,
     /// Destination numbers start with this (E.164, the daemon must route it).
     #[arg(long, default_value = "+34600")]
     pub prefix: String,

@@ -1,7 +1,7 @@
 //! `smppd bench`: the end-to-end load generator. It submits a mix of messages to a running
 //! daemon over its Unix socket (`load`), receives the webhook events (`hook`), reads the wire
 //! counters from `smppd sim`'s stats file (`wire`), the daemon's memory and CPU time from
-//! /proc (`rss`, `cpu`), then prints one JSON report (`report`) and exits 1 unless every accepted message was put
+//! /proc (`rss`, `cpu`), optionally the disk's sync latency (`disk`), then prints one JSON report (`report`) and exits 1 unless every accepted message was put
 //! on the wire and came back as exactly one final receipt per segment.
 //!
 //! The three latencies: accept is each request's round trip, charged to every message in it;
@@ -12,6 +12,7 @@
 mod args;
 mod client;
 mod cpu;
+mod disk;
 mod hook;
 mod latency;
 mod ledger;
@@ -78,6 +79,13 @@ async fn run(args: BenchArgs) -> ExitCode {
                 "smppd bench: webhook receiver on {}: {e}",
                 args.webhook_listen
             );
+            return ExitCode::FAILURE;
+        }
+    };
+    let probe = match args.disk_probe.as_deref().map(disk::start).transpose() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("smppd bench: cannot probe the disk: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -157,6 +165,7 @@ async fn run(args: BenchArgs) -> ExitCode {
     let entries = ledger.entries();
     let sample_ids = report::spread(&entries, args.wire_sample);
     let to_wire = sample::accept_to_wire(&args.socket, &args.token, sample_ids, 4).await;
+    let disk = probe.map(disk::Probe::finish);
     let memory = args.daemon_pid.and_then(rss::sample);
     let cpu = args.daemon_pid.and_then(cpu::sample);
     let report = report::Report {
@@ -177,6 +186,7 @@ async fn run(args: BenchArgs) -> ExitCode {
             .load(Relaxed)
             .max(memory.map_or(0, |m| m.1)),
         daemon_cpu_s: cpu,
+        disk,
     };
     let (json, ok) = report.build();
     println!(

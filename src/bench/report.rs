@@ -43,6 +43,8 @@ pub(crate) struct Report<'a> {
     pub(crate) peak_rss_kib: u64,
     /// The daemon's CPU seconds by part (store writer, workers, other), when it was known.
     pub(crate) daemon_cpu_s: Option<BTreeMap<&'static str, f64>>,
+    /// The disk probe's summary, when one ran.
+    pub(crate) disk: Option<Value>,
 }
 
 fn per_s(count: u64, ns: u64) -> f64 {
@@ -162,6 +164,7 @@ impl Report<'_> {
             },
             "daemon_peak_rss_mib": (self.peak_rss_kib as f64 / 1024.0 * 10.0).round() / 10.0,
             "daemon_cpu_us_per_message": self.cpu_per_message(accepted),
+            "disk_probe": self.disk.clone().unwrap_or(Value::Null),
             "accounting": {
                 "sent": sent,
                 "accepted": accepted,
