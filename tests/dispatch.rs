@@ -1,7 +1,7 @@
 //! Accept → outbox → dispatcher → carrier pool → `smppd sim` over TCP, in one process: messages
 //! reach the SMSC with the right fields, multipart messages arrive whole, a dead carrier fails
-//! over to the next, a carrier that is down gets the messages once it is up, and permanent
-//! refusals end as `rejected`.
+//! over to the next, a carrier that is down gets the messages once it is up (its OTP ahead of
+//! another carrier's bulk backlog), and permanent refusals end as `rejected`.
 
 mod common;
 
@@ -56,7 +56,12 @@ async fn daemon(name: &str, first_port: u16, second_port: u16) -> Daemon {
         cfg::account("acme", Some("ACME"), &[("acme-token", "\"send\"")], ""),
     ]
     .concat();
-    let config = cfg::load(&text, Path::new("/"));
+    daemon_from(name, &text).await
+}
+
+/// A daemon's insides from a config `text` whose carriers are `first` and `second`.
+async fn daemon_from(name: &str, text: &str) -> Daemon {
+    let config = cfg::load(text, Path::new("/"));
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dispatch");
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(format!("{name}-{}.redb", std::process::id()));
@@ -224,6 +229,56 @@ async fn a_carrier_that_is_down_gets_the_messages_once_it_is_up() {
     assert_eq!(sim.stats().submit_sm_accepted, 20);
     d.stop.cancel();
     sim.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otp_for_a_carrier_back_up_goes_ahead_of_another_carriers_bulk_backlog() {
+    // `first` (for +34) is down; `second` (for +33) is up but paced to 200 submits a second,
+    // so its 3,000 bulk messages keep the dispatcher reading full pages for 15 seconds.
+    let (first, second) = (free_port(), free_port());
+    let sim2 = simulator(second, |_| {}).await;
+    let text = [
+        cfg::service("", ""),
+        cfg::carrier("first", first, 1),
+        cfg::carrier("second", second, 1).replace("max_tps = 100000", "max_tps = 200"),
+        cfg::route("+34", &["first"]),
+        cfg::route("+33", &["second"]),
+        cfg::account("acme", Some("ACME"), &[("acme-token", "\"send\"")], ""),
+    ]
+    .concat();
+    let d = daemon_from("otp-behind-cursor", &text).await;
+    common::eventually(LIMIT, "the second carrier's bind", || d.carriers[1].is_up()).await;
+    let otp: Vec<String> = (0..100)
+        .map(|i| format!(r#"{{"to": "+346002{i:05}", "text": "code {i}", "kind": "otp"}}"#))
+        .collect();
+    let otp = submit(&d, &format!(r#"{{"messages": [{}]}}"#, otp.join(","))).await;
+    let mut bulk = Vec::new();
+    for chunk in 0..3 {
+        let items: Vec<String> = (0..1000)
+            .map(|i| format!(r#"{{"to": "+3361{chunk}{i:06}", "text": "news {i}"}}"#))
+            .collect();
+        bulk.extend(submit(&d, &format!(r#"{{"messages": [{}]}}"#, items.join(","))).await);
+    }
+    // The bulk is on its way and the OTP, for a carrier that is down, waits.
+    common::eventually(LIMIT, "bulk to start", || {
+        sim2.stats().submit_sm_accepted > 300
+    })
+    .await;
+    assert!(
+        otp.iter()
+            .all(|id| d.outbox.get(*id).unwrap().unwrap().status == Status::Queued)
+    );
+    let sim1 = simulator(first, |_| {}).await;
+    wait_final(&d, &otp, Status::Submitted).await;
+    let waiting = d.outbox.queued().unwrap();
+    assert!(
+        waiting >= 1000,
+        "the OTP went out only {waiting} bulk messages before the end of the backlog"
+    );
+    assert_eq!(sim1.stats().submit_sm_accepted, 100);
+    d.stop.cancel();
+    sim1.shutdown().await.unwrap();
+    sim2.shutdown().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

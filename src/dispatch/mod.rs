@@ -146,8 +146,10 @@ impl Dispatcher {
         // looked up here, so it hashes with foldhash rather than SipHash (ids are not chosen
         // by anyone who could aim at its collisions).
         let mut in_flight: foldhash::HashSet<MessageId> = foldhash::HashSet::default();
-        // Back-to-back full pages go on from where the last one stopped.
+        // Back-to-back full pages go on from where the last one stopped; at least once a tick a
+        // page starts from the head again.
         let mut cursor = DueCursor::default();
+        let mut from_head = tokio::time::Instant::now();
         while !shutdown.is_cancelled() {
             // Saved before the page below is read, so that page no longer lists them.
             if let Ok(mut finished) = self.done.lock() {
@@ -192,11 +194,14 @@ impl Dispatcher {
                     drop(permit);
                 });
             }
-            // The index's end was reached, or nothing could start (a full page for carriers
-            // that are down waits a tick, as it would without a cursor): the next page starts
-            // from the head, finding whatever came due behind the cursor.
-            if !full || started == 0 {
+            // The next page starts from the head, to find what came due behind the cursor: when
+            // the index's end was reached; when nothing could start (a full page for carriers
+            // that are down waits a tick, as it would without a cursor); and once a tick
+            // anyway, so that an OTP passed over while its carrier was down goes out as soon as
+            // the carrier is back, not after the bulk backlog of the others.
+            if !full || started == 0 || from_head.elapsed() >= TICK {
                 cursor.reset();
+                from_head = tokio::time::Instant::now();
             }
             if started == 0 {
                 tokio::select! {
