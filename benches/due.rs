@@ -8,42 +8,19 @@
 // Wall-clock time is what a benchmark measures; the ban on it is for code under paused test time.
 #![allow(clippy::disallowed_methods)]
 
+mod common;
+
 use std::collections::HashSet;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use smppd::message::{Kind, Message, MessageId, Segment, Status};
+use smppd::message::MessageId;
 use smppd::store::{CommitLimits, DueCursor, Outbox};
 
 const QUEUED: u64 = 40_000;
 const PAGE: usize = 512;
 const IN_FLIGHT: usize = 4096;
 const NOW: u64 = 1_800_000_000_000;
-
-fn message(n: u64) -> Message {
-    Message {
-        id: MessageId::generate(NOW - QUEUED + n),
-        account: "acme".into(),
-        client_ref: None,
-        kind: Kind::Bulk,
-        to: format!("+346{n:08}"),
-        from: (5, 0, "ACME".into()),
-        text: "Your code is 123456".into(),
-        encoding: "gsm7".into(),
-        dlr: true,
-        validity_s: 3600,
-        country: Some("ES".into()),
-        route: vec!["sim".into()],
-        status: Status::Queued,
-        segments: vec![Segment::pending()],
-        accepted_at_ms: NOW - QUEUED + n,
-        due_ms: NOW - QUEUED + n,
-        submitted_at_ms: None,
-        done_at_ms: None,
-        attempts: 0,
-        reference: None,
-    }
-}
 
 fn due_pages(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -56,7 +33,10 @@ fn due_pages(c: &mut Criterion) {
     let outbox = Outbox::open(&path, CommitLimits::default()).unwrap();
     rt.block_on(async {
         for chunk in (0..QUEUED).collect::<Vec<_>>().chunks(1000) {
-            let batch = chunk.iter().map(|&n| message(n)).collect();
+            let batch = chunk
+                .iter()
+                .map(|&n| common::queued(n, NOW - QUEUED + n))
+                .collect();
             outbox.accept(batch, u64::MAX).await.unwrap();
         }
     });

@@ -8,13 +8,15 @@
 // Wall-clock time is what a benchmark measures; the ban on it is for code under paused test time.
 #![allow(clippy::disallowed_methods)]
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures::StreamExt;
 use smppd::config::MessageIdFormat;
 use smppd::dlr::{lookup_keys, store_key};
-use smppd::message::{Kind, Message, MessageId, Segment, SegmentStatus, Status};
+use smppd::message::{Message, Segment, SegmentStatus, Status};
 use smppd::store::{CommitLimits, Outbox, ReceiptOutcome, ReceiptRecord, Since};
 
 const PER_ROUND: u64 = 20_000;
@@ -22,18 +24,6 @@ const IN_FLIGHT: usize = 4096;
 
 fn message(n: u64) -> Message {
     Message {
-        id: MessageId::generate(1_800_000_000_000 + n),
-        account: "acme".into(),
-        client_ref: None,
-        kind: Kind::Bulk,
-        to: format!("+346{n:08}"),
-        from: (5, 0, "ACME".into()),
-        text: "Your code is 123456".into(),
-        encoding: "gsm7".into(),
-        dlr: true,
-        validity_s: 3600,
-        country: Some("ES".into()),
-        route: vec!["sim".into()],
         status: Status::Submitted,
         segments: vec![Segment {
             status: SegmentStatus::Submitted,
@@ -41,12 +31,9 @@ fn message(n: u64) -> Message {
             carrier_message_id: Some(format!("{:x}", 0x5000_0000_0000u64 + n)),
             error: None,
         }],
-        accepted_at_ms: 1_800_000_000_000,
-        due_ms: 1_800_000_000_000,
         submitted_at_ms: Some(1_800_000_000_001),
-        done_at_ms: None,
         attempts: 1,
-        reference: None,
+        ..common::queued(n, 1_800_000_000_000 + n)
     }
 }
 
