@@ -114,8 +114,10 @@ const DUE_KEY: usize = 25;
 
 /// Where the last page read from the due index stopped in each lane, so that the next page
 /// can go on from there rather than pass over, again, every message still being dispatched
-/// from the pages before. Whatever is inserted behind it (a held message released, one whose
-/// carrier was down) is found once the cursor is [reset](DueCursor::reset).
+/// from the pages before. What sits behind it (a message passed over while its carrier was
+/// down, one whose outcome could not be saved, one committed after others due later or in
+/// the same millisecond) is found once the cursor is [reset](DueCursor::reset), which the
+/// dispatcher does at least once a tick.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DueCursor {
     after: [Option<[u8; DUE_KEY]>; 2],

@@ -16,6 +16,9 @@ use tokio::sync::{mpsc, oneshot};
 /// A commit slower than this is logged, with how long applying and committing it took.
 const SLOW_COMMIT: Duration = Duration::from_millis(50);
 
+/// At most one slow-commit warning this often; it counts the slow commits since the last.
+const SLOW_COMMIT_LOG_EVERY: Duration = Duration::from_secs(10);
+
 /// Why a write did not happen. The operation was not applied (its whole batch was rolled back).
 #[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -177,12 +180,13 @@ impl<Op: Send + 'static, Reply: Send + 'static> Writer<Op, Reply> {
             .name("smppd-store-writer".into())
             .spawn(move || {
                 let mut batch = Vec::with_capacity(max_batch);
+                let mut slow = SlowCommits::default();
                 while lanes.fill(&mut rx, &counters) {
                     lanes.take(&mut batch);
                     counters
                         .buffered
                         .store(lanes.len() as u64, Ordering::Relaxed);
-                    commit_batch(&db, &mut batch, &mut apply, &counters);
+                    commit_batch(&db, &mut batch, &mut apply, &counters, &mut slow);
                 }
             })?;
         Ok((Writer { tx, stats }, handle))
@@ -352,11 +356,48 @@ impl<Op, Reply> Lanes<Op, Reply> {
     }
 }
 
+/// The slow-commit warning, at most once per [`SLOW_COMMIT_LOG_EVERY`]: a disk that is slow all
+/// the time would otherwise log every commit.
+#[derive(Debug, Default)]
+struct SlowCommits {
+    last_logged: Option<tokio::time::Instant>,
+    /// Slow commits since the last warning, not logged one by one.
+    since: u64,
+}
+
+impl SlowCommits {
+    fn note(&mut self, operations: u64, applied: Duration, took: Duration) {
+        self.since += 1;
+        // Outside any runtime this is the real clock.
+        let now = tokio::time::Instant::now();
+        if self
+            .last_logged
+            .is_some_and(|at| now.duration_since(at) < SLOW_COMMIT_LOG_EVERY)
+        {
+            return;
+        }
+        // Nearly always the disk: on a virtual disk an fdatasync now and then takes 50-400 ms,
+        // and every caller in the batch (and the next) waits for it. `apply_ms` (opening the
+        // transaction and applying its operations) is the daemon's own part.
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        tracing::warn!(
+            operations,
+            apply_ms = ms(applied),
+            write_and_sync_ms = ms(took.saturating_sub(applied)),
+            slow_commits = self.since,
+            "slow store commit"
+        );
+        self.last_logged = Some(now);
+        self.since = 0;
+    }
+}
+
 fn commit_batch<Op, Reply, F>(
     db: &Database,
     batch: &mut Vec<Request<Op, Reply>>,
     apply: &mut F,
     stats: &CommitStats,
+    slow: &mut SlowCommits,
 ) where
     F: FnMut(&WriteTransaction, Vec<Op>) -> Result<Vec<Reply>, StoreError>,
 {
@@ -400,18 +441,32 @@ fn commit_batch<Op, Reply, F>(
         }
     }
     let took = started.elapsed();
-    if took > SLOW_COMMIT {
-        // Nearly always the disk: on a virtual disk an fdatasync now and then takes 50-100 ms,
-        // and every caller in the batch (and the next) waits for it.
-        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-        tracing::warn!(
-            operations = n,
-            apply_ms = ms(applied),
-            write_and_sync_ms = ms(took.saturating_sub(applied)),
-            "slow store commit"
-        );
+    if ok && took > SLOW_COMMIT {
+        slow.note(n, applied, took);
     }
     crate::metrics::store_commit(n, ok, took);
     let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
     stats.commit_nanos.fetch_add(nanos, Ordering::Relaxed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn slow_commits_are_logged_at_most_once_per_period_and_counted_between() {
+        let mut slow = SlowCommits::default();
+        let (applied, took) = (Duration::from_millis(1), Duration::from_millis(80));
+        slow.note(10, applied, took);
+        let first = slow.last_logged.expect("the first is logged");
+        assert_eq!(slow.since, 0);
+        slow.note(10, applied, took);
+        slow.note(10, applied, took);
+        assert_eq!(slow.since, 2, "counted, not logged");
+        assert_eq!(slow.last_logged, Some(first));
+        tokio::time::advance(SLOW_COMMIT_LOG_EVERY).await;
+        slow.note(10, applied, took);
+        assert_eq!(slow.since, 0, "logged with the count, which starts again");
+        assert!(slow.last_logged.is_some_and(|at| at > first));
+    }
 }
