@@ -143,6 +143,13 @@ async fn pages_go_on_from_the_cursor_and_a_reset_finds_what_came_due_behind_it()
             .unwrap()
             .is_empty()
     );
+    // A clock stepped back behind the cursor finds nothing after it (and no panic).
+    assert!(
+        outbox
+            .due_from(now - 100_000, 10, &none, &mut cursor)
+            .unwrap()
+            .is_empty()
+    );
     cursor.reset();
     let page = outbox.due_from(now + 10, 10, &none, &mut cursor).unwrap();
     assert_eq!(page.len(), 8);

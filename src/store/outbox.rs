@@ -445,6 +445,11 @@ impl Outbox {
             let mut end = [0xFFu8; DUE_KEY];
             end[0] = lane;
             end[1..9].copy_from_slice(&now_ms.to_be_bytes());
+            if after.is_some_and(|k| k > end) {
+                // The clock stepped back past where the last page stopped: nothing is due
+                // after it; the short page this makes resets the cursor.
+                continue;
+            }
             let first = [lane];
             let start = match after {
                 Some(k) => Bound::Excluded(&k[..]),
