@@ -297,3 +297,28 @@ fn every_refusal_has_its_status_and_code() {
         None
     );
 }
+
+#[test]
+fn a_field_of_the_wrong_type_is_named_in_a_batch_and_alone() {
+    // A message that fails is read a second time to locate the fault: the refusal must name
+    // the same field the first read broke on.
+    let body = r#"{"messages": [
+        {"to": "+34600111222", "text": "fine"},
+        {"to": "+34600111223", "text": "late", "validity_s": "an hour"}
+    ]}"#;
+    let Submission::Batch(items) = parse_submission(body.as_bytes(), 1000).unwrap() else {
+        panic!()
+    };
+    assert!(items[0].is_ok());
+    let e = items[1].as_ref().expect_err("refused").to_string();
+    assert!(
+        e.starts_with("messages[1].validity_s: invalid type: string \"an hour\""),
+        "{e}"
+    );
+    let (code, message) = refused(r#"{"to": "+34600111222", "text": "x", "dlr": "yes"}"#);
+    assert_eq!(code, "invalid_request");
+    assert!(
+        message.starts_with("dlr: invalid type: string \"yes\", expected a boolean"),
+        "{message}"
+    );
+}

@@ -109,6 +109,9 @@ impl std::fmt::Debug for Outbox {
     }
 }
 
+/// Room reserved for a page of due messages at most (a larger limit grows as it must).
+const MAX_PAGE_ROOM: usize = 1024;
+
 /// A due index key's length: lane, due time, id.
 const DUE_KEY: usize = 25;
 
@@ -440,7 +443,9 @@ impl Outbox {
         let txn = self.db.begin_read().map_err(StoreError::db)?;
         let due = txn.open_table(DUE).map_err(StoreError::db)?;
         let messages = txn.open_table(MESSAGES).map_err(StoreError::db)?;
-        let mut out = Vec::new();
+        // Grown one push at a time, a page of 512 was copied nine times over, and its large
+        // blocks sent the allocator down its slow path.
+        let mut out = Vec::with_capacity(limit.min(MAX_PAGE_ROOM));
         for (lane, after) in (0u8..).zip(cursor.after.iter_mut()) {
             let mut end = [0xFFu8; DUE_KEY];
             end[0] = lane;
