@@ -443,7 +443,7 @@ impl Outbox {
         let txn = self.db.begin_read().map_err(StoreError::db)?;
         let due = txn.open_table(DUE).map_err(StoreError::db)?;
         let messages = txn.open_table(MESSAGES).map_err(StoreError::db)?;
-        // Grown one push at a time, a page of 512 was copied nine times over, and its large
+        // Grown one push at a time, a page of 512 was copied at every doubling, and its large
         // blocks sent the allocator down its slow path.
         let mut out = Vec::with_capacity(limit.min(MAX_PAGE_ROOM));
         for (lane, after) in (0u8..).zip(cursor.after.iter_mut()) {
