@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use metrics::{Counter, Histogram, Label, counter, gauge, histogram};
+use metrics::{Counter, Gauge, Histogram, Label, counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use metrics_util::MetricKindMask;
 
@@ -88,6 +88,10 @@ pub const STORE_FAILED_COMMITS: &str = "smppd_store_failed_commits_total";
 pub const STORE_BATCH_SIZE: &str = "smppd_store_commit_batch_size";
 /// Applying and committing one transaction (fsync included).
 pub const STORE_COMMIT_SECONDS: &str = "smppd_store_commit_seconds";
+/// Writing and syncing one group of accepts to the accept journal.
+pub const JOURNAL_SYNC_SECONDS: &str = "smppd_journal_sync_seconds";
+/// Accepted messages in the journal that the store has not committed yet.
+pub const JOURNAL_PENDING: &str = "smppd_journal_pending";
 /// Segments counted against today's quota, per account with a quota.
 pub const QUOTA_USED: &str = "smppd_account_quota_used";
 /// The daily quota, per account with a quota.
@@ -282,6 +286,8 @@ struct Fixed {
     failed_commits: Counter,
     batch: Histogram,
     commit_latency: Histogram,
+    journal_sync: Histogram,
+    journal_pending: Gauge,
 }
 
 fn fixed() -> &'static Fixed {
@@ -297,6 +303,8 @@ fn fixed() -> &'static Fixed {
             failed_commits: counter!(STORE_FAILED_COMMITS),
             batch: histogram!(STORE_BATCH_SIZE),
             commit_latency: histogram!(STORE_COMMIT_SECONDS),
+            journal_sync: histogram!(JOURNAL_SYNC_SECONDS),
+            journal_pending: gauge!(JOURNAL_PENDING),
         }
     })
 }
@@ -339,6 +347,19 @@ pub fn store_commit(operations: u64, ok: bool, took: Duration) {
         f.failed_commits.increment(1);
     }
     f.commit_latency.record(took.as_secs_f64());
+}
+
+/// A group of accepts written and synced to the journal in `took`; `pending` messages are
+/// journaled and not yet committed by the store.
+pub fn journal_sync(took: Duration, pending: usize) {
+    let f = fixed();
+    f.journal_sync.record(took.as_secs_f64());
+    f.journal_pending.set(pending as f64);
+}
+
+/// `pending` journaled messages are not yet committed by the store.
+pub fn journal_pending(pending: usize) {
+    fixed().journal_pending.set(pending as f64);
 }
 
 /// A final receipt with segment status `status` stored as `outcome`.

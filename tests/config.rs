@@ -130,6 +130,7 @@ fn the_example_config_validates_with_its_documented_defaults() {
     assert_eq!(config.store.max_outbox, 1_000_000);
     assert_eq!(config.store.commit_interval, Duration::ZERO);
     assert_eq!(config.store.commit_max_batch, 1000);
+    assert!(config.store.accept_journal);
     assert_eq!(config.shutdown.grace, Duration::from_secs(30));
 
     let sim = config.carrier("sim").unwrap();

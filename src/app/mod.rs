@@ -98,7 +98,12 @@ pub async fn run(
     crate::metrics::install();
     std::fs::create_dir_all(&config.store.path)
         .map_err(|e| format!("cannot create {}: {e}", config.store.path.display()))?;
-    let outbox = Outbox::open_with(
+    let open = if config.store.accept_journal {
+        Outbox::open_journaled
+    } else {
+        Outbox::open_with
+    };
+    let outbox = open(
         &config.store.path.join("smppd.redb"),
         CommitLimits {
             max_batch: config.store.commit_max_batch,
@@ -139,6 +144,7 @@ pub async fn run(
         DISPATCH_CONCURRENCY,
     );
     let stop_dispatch = CancellationToken::new();
+    outbox.wake_when_stored(dispatcher.waker());
     let dispatching = tokio::spawn(dispatcher.clone().run(stop_dispatch.clone()));
 
     let rates: crate::api::SubmitRates = Arc::default();

@@ -79,6 +79,7 @@ pub(super) struct RawStore {
     pub(super) max_outbox: Option<i64>,
     pub(super) commit_interval: Option<String>,
     pub(super) commit_max_batch: Option<i64>,
+    pub(super) accept_journal: Option<bool>,
 }
 
 /// A secret: inline, or where to find it.

@@ -131,6 +131,10 @@ pub struct Store {
     pub commit_interval: Duration,
     /// Group commit: most records in one commit (it commits early when reached). Default 1000.
     pub commit_max_batch: usize,
+    /// Answer an accept once it is in the accept journal (an append and an fdatasync of its
+    /// own) instead of once the store has committed it. Default true: lower accept latency,
+    /// for about a twelfth of the peak end-to-end rate (BENCHMARKS.md, sixth round).
+    pub accept_journal: bool,
 }
 
 /// One carrier: the pool's settings, its text profile and what the dispatcher does with it.

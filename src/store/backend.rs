@@ -45,7 +45,9 @@ pub trait MessageStore: Send + Sync + std::fmt::Debug {
     /// The message with this id.
     fn get(&self, id: MessageId) -> Result<Option<Message>, StoreError>;
 
-    /// Up to `limit` messages due at `now_ms`, OTP before bulk, earliest first.
+    /// Up to `limit` messages due at `now_ms`, OTP before bulk, earliest first. An accepted
+    /// message can be missing for a moment after its accept returns, while a journal holds it
+    /// and the database does not yet; whoever dispatches is woken when it arrives.
     fn due(&self, now_ms: u64, limit: usize) -> Result<Vec<Message>, StoreError>;
 
     /// As [`due`](MessageStore::due), passing over the messages `skip` names (those already

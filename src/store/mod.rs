@@ -9,6 +9,7 @@ mod client_refs;
 mod correlation;
 mod events;
 mod generations;
+mod journal;
 mod ledger;
 mod outbox;
 mod receipts;

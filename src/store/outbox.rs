@@ -7,11 +7,13 @@ use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction};
 
 use super::client_refs::{self, ClientRefs};
 use super::events;
 use super::generations::Spans;
+use super::journal::{self, Journal};
 use super::ledger;
 use super::receipts::{self, MoRecord, ReceiptOutcome, ReceiptRecord};
 use super::tables::{DUE, MESSAGES, Tables};
@@ -56,6 +58,9 @@ enum Op {
         admissions: Vec<(Message, Charge)>,
         max_queued: u64,
     },
+    /// Messages the journal has accepted, each with its encoded record: stored without
+    /// deciding anything again.
+    Stored(Vec<(Message, Charge, Bytes)>),
     Save(Box<Message>, Vec<(u16, String)>, Since),
     Expire {
         before_ms: u64,
@@ -98,7 +103,9 @@ pub struct Outbox {
     db: Arc<Database>,
     spans: Spans,
     writer: Writer<Op, Reply>,
-    thread: Arc<std::sync::Mutex<Option<std::thread::JoinHandle<()>>>>,
+    /// Where accepts are made durable first, when the outbox was opened with one.
+    journal: Option<Journal>,
+    threads: Arc<std::sync::Mutex<Vec<std::thread::JoinHandle<()>>>>,
 }
 
 impl std::fmt::Debug for Outbox {
@@ -108,6 +115,9 @@ impl std::fmt::Debug for Outbox {
             .finish()
     }
 }
+
+/// How long a journaled batch the database failed to commit waits before it is tried again.
+const STORE_AGAIN: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Room reserved for a page of due messages at most (a larger limit grows as it must).
 const MAX_PAGE_ROOM: usize = 1024;
@@ -171,6 +181,28 @@ impl Outbox {
         limits: CommitLimits,
         spans: Spans,
     ) -> Result<Outbox, StoreError> {
+        Outbox::open_inner(path, limits, spans, false)
+    }
+
+    /// [`open_with`](Self::open_with), with an accept journal beside the database: an accept
+    /// is answered once it is in the journal (an append and an fdatasync) rather than once
+    /// the database has committed it, which it does moments later. Until then the message is
+    /// found by [`get`](Self::get) and [`client_ref`](Self::client_ref) but not yet listed as
+    /// due. What the journal holds and the database does not is replayed here first.
+    pub fn open_journaled(
+        path: &Path,
+        limits: CommitLimits,
+        spans: Spans,
+    ) -> Result<Outbox, StoreError> {
+        Outbox::open_inner(path, limits, spans, true)
+    }
+
+    fn open_inner(
+        path: &Path,
+        limits: CommitLimits,
+        spans: Spans,
+        journaled: bool,
+    ) -> Result<Outbox, StoreError> {
         // redb caches up to 1 GiB of pages by default, which would make memory grow with the
         // queue; the outbox is read a page at a time, so a small cache serves it.
         let db = Arc::new(
@@ -186,25 +218,49 @@ impl Outbox {
         drop(Tables::open(&txn, 0, spans, now_ms())?);
         ClientRefs::note_legacy(&txn, now_ms())?;
         txn.commit().map_err(StoreError::db)?;
+        // Also without a journal now: a daemon started without one after running with one
+        // would otherwise leave accepted messages behind.
+        let next = replay(&db, path, spans)?;
         let mut seq = events::last_seq(&db.begin_read().map_err(StoreError::db)?)?;
         let (writer, thread) = Writer::spawn_batched(db.clone(), limits, weigh, move |txn, ops| {
             apply_batch(txn, ops, &mut seq, spans)
         })
         .map_err(StoreError::db)?;
+        let mut threads = vec![thread];
+        let journal = if journaled {
+            let (journal, thread) = Journal::start(path, next, db.clone(), spans.client_refs)?;
+            threads.push(thread);
+            Some(journal)
+        } else {
+            None
+        };
         Ok(Outbox {
             db,
             spans,
             writer,
-            thread: Arc::new(std::sync::Mutex::new(Some(thread))),
+            journal,
+            threads: Arc::new(std::sync::Mutex::new(threads)),
         })
+    }
+
+    /// Notifies `waker` whenever journaled messages reach the database, where the dispatcher
+    /// finds them (without a journal they are there when the accept returns).
+    pub fn wake_when_stored(&self, waker: Arc<tokio::sync::Notify>) {
+        if let Some(j) = &self.journal {
+            j.wake_when_stored(waker);
+        }
     }
 
     /// Finishes every queued write and closes the database. Returns once the file is released,
     /// which is when every clone of this outbox has been dropped or closed.
     pub async fn close(self) {
-        let thread = self.thread.lock().ok().and_then(|mut t| t.take());
+        let threads = self
+            .threads
+            .lock()
+            .map(|mut t| std::mem::take(&mut *t))
+            .unwrap_or_default();
         drop(self);
-        if let Some(thread) = thread {
+        for thread in threads {
             let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
     }
@@ -231,6 +287,9 @@ impl Outbox {
         admissions: Vec<(Message, Charge)>,
         max_queued: u64,
     ) -> Result<Vec<Accepted>, StoreError> {
+        if let Some(journal) = &self.journal {
+            return self.accept_journaled(journal, admissions, max_queued).await;
+        }
         match self
             .writer
             .write_first(Op::Accept {
@@ -242,6 +301,81 @@ impl Outbox {
             Reply::Accepted(a) => Ok(a),
             _ => Err(StoreError::Database("unexpected reply".into())),
         }
+    }
+
+    /// An accept through the journal: answered once journaled; the database takes the new
+    /// messages in the background, and the journal keeps them until it has.
+    async fn accept_journaled(
+        &self,
+        journal: &Journal,
+        admissions: Vec<(Message, Charge)>,
+        max_queued: u64,
+    ) -> Result<Vec<Accepted>, StoreError> {
+        let room = journal.room(admissions.len()).await?;
+        let mut items = Vec::with_capacity(admissions.len());
+        // Encoded here, on the caller's thread, once for the journal, the pending map and
+        // the database alike.
+        for (m, charge) in &admissions {
+            items.push(journal::Item {
+                id: m.id,
+                client_ref: m.client_ref.as_deref().map(|r| ref_key(&m.account, r)),
+                accepted_at_ms: m.accepted_at_ms,
+                record: Bytes::from(postcard::to_stdvec(m).map_err(StoreError::db)?),
+                charge: *charge,
+            });
+        }
+        let records: Vec<Bytes> = items.iter().map(|i| i.record.clone()).collect();
+        let appended = journal.append(items, max_queued).await?;
+        let new: Vec<(Message, Charge, Bytes)> = admissions
+            .into_iter()
+            .zip(records)
+            .zip(&appended.answers)
+            .filter(|(((m, _), _), answer)| **answer == Accepted::New(m.id))
+            .map(|(((m, charge), record), _)| (m, charge, record))
+            .collect();
+        if new.is_empty() {
+            return Ok(appended.answers);
+        }
+        let ids: Vec<u128> = new.iter().map(|(m, _, _)| m.id.0).collect();
+        let refs: Vec<(String, u128)> = new
+            .iter()
+            .filter_map(|(m, _, _)| Some((ref_key(&m.account, m.client_ref.as_deref()?), m.id.0)))
+            .collect();
+        // Kept to build the operation again should a commit fail: records are cheap to keep
+        // (shared) where messages would have to be cloned.
+        let again: Vec<(Bytes, Charge)> = new.iter().map(|(_, c, r)| (r.clone(), *c)).collect();
+        let (writer, journal, segment) = (self.writer.clone(), journal.clone(), appended.segment);
+        tokio::spawn(async move {
+            let mut op = Op::Stored(new);
+            loop {
+                match writer.write_first(op).await {
+                    Ok(_) => {
+                        journal.applied(segment, ids, refs).await;
+                        break;
+                    }
+                    // Stopping: the journal keeps them, and the next start replays them.
+                    Err(StoreError::Closed) => break,
+                    Err(e) => {
+                        tracing::error!(
+                            error = %e,
+                            messages = ids.len(),
+                            "cannot store journaled messages; trying again in a second"
+                        );
+                        tokio::time::sleep(STORE_AGAIN).await;
+                        let rebuilt: Result<Vec<_>, StoreError> = again
+                            .iter()
+                            .map(|(r, c)| Ok((decode(r)?, *c, r.clone())))
+                            .collect();
+                        match rebuilt {
+                            Ok(stored) => op = Op::Stored(stored),
+                            Err(_) => break,
+                        }
+                    }
+                }
+            }
+            drop(room);
+        });
+        Ok(appended.answers)
     }
 
     /// Forgets up to `limit` duplicate-window entries older than `before_ms`; how many went.
@@ -280,8 +414,14 @@ impl Outbox {
         client_ref: &str,
         now_ms: u64,
     ) -> Result<Option<MessageId>, StoreError> {
-        let txn = self.db.begin_read().map_err(StoreError::db)?;
         let key = ref_key(account, client_ref);
+        // The pending map first: a message that leaves it is in the database by then.
+        if let Some((id, at)) = self.journal.as_ref().and_then(|j| j.client_ref(&key))
+            && now_ms.saturating_sub(at) < CLIENT_REF_TTL_MS
+        {
+            return Ok(Some(MessageId(id)));
+        }
+        let txn = self.db.begin_read().map_err(StoreError::db)?;
         let found = client_refs::read(&txn, &key, now_ms, self.spans.client_refs)?;
         Ok(found.map(|(id, _)| MessageId(id)))
     }
@@ -406,6 +546,10 @@ impl Outbox {
 
     /// The message with this id.
     pub fn get(&self, id: MessageId) -> Result<Option<Message>, StoreError> {
+        // The pending map first: a message that leaves it is in the database by then.
+        if let Some(record) = self.journal.as_ref().and_then(|j| j.record(id)) {
+            return decode(&record).map(Some);
+        }
         let txn = self.db.begin_read().map_err(StoreError::db)?;
         let table = txn.open_table(MESSAGES).map_err(StoreError::db)?;
         match table.get(id.0).map_err(StoreError::db)? {
@@ -484,11 +628,14 @@ impl Outbox {
         Ok(out)
     }
 
-    /// Messages waiting to be sent (the outbox's depth, compared with its bound).
+    /// Messages waiting to be sent (the outbox's depth, compared with its bound), journaled
+    /// ones included: one moving from the journal to the database counts twice for a moment,
+    /// so the bound errs on the side of refusing.
     pub fn queued(&self) -> Result<u64, StoreError> {
+        let pending = self.journal.as_ref().map_or(0, Journal::pending) as u64;
         let txn = self.db.begin_read().map_err(StoreError::db)?;
         let due = txn.open_table(DUE).map_err(StoreError::db)?;
-        due.len().map_err(StoreError::db)
+        Ok(due.len().map_err(StoreError::db)? + pending)
     }
 
     /// The writer's counters.
@@ -501,6 +648,7 @@ impl Outbox {
 fn weigh(op: &Op) -> usize {
     match op {
         Op::Accept { admissions, .. } => admissions.len().max(1),
+        Op::Stored(stored) => stored.len().max(1),
         Op::Delivered(_, seqs) | Op::DeadLetter(_, seqs) => seqs.len().max(1),
         _ => 1,
     }
@@ -529,6 +677,14 @@ fn apply(t: &mut Tables<'_>, op: Op) -> Result<Reply, StoreError> {
             admissions,
             max_queued,
         } => accept(t, admissions, max_queued).map(Reply::Accepted),
+        Op::Stored(stored) => {
+            let mut tally = ledger::Tally::default();
+            for (m, charge, record) in &stored {
+                store_new(t, &mut tally, m, charge, record)?;
+            }
+            tally.write(t)?;
+            Ok(Reply::Saved)
+        }
         Op::Save(m, keys, since) => save(t, *m, &keys, since).map(|()| Reply::Saved),
         Op::ExpireCorrelation { before_ms, limit } => {
             t.correlation.expire(before_ms, limit).map(Reply::Expired)
@@ -576,17 +732,81 @@ fn accept(
             out.push(Accepted::Overloaded);
             continue;
         }
-        write_record(t, &m)?;
-        t.due.insert(&due_key(&m)[..], ()).map_err(StoreError::db)?;
-        if let Some(key) = &key {
-            t.client_refs.insert(key, (m.id.0, m.accepted_at_ms))?;
-        }
-        ledger::charge(t, &mut tally, &m, &charge)?;
+        let mut buf = std::mem::take(&mut t.scratch);
+        buf.clear();
+        let buf = postcard::to_extend(&m, buf).map_err(StoreError::db)?;
+        let stored = store_new(t, &mut tally, &m, &charge, &buf);
+        t.scratch = buf;
+        stored?;
         queued += 1;
         out.push(Accepted::New(m.id));
     }
     tally.write(t)?;
     Ok(out)
+}
+
+/// Stores a new message: its record (`record`, encoded), its place in the due index, its
+/// `client_ref` and what it was charged.
+fn store_new(
+    t: &mut Tables<'_>,
+    tally: &mut ledger::Tally,
+    m: &Message,
+    charge: &Charge,
+    record: &[u8],
+) -> Result<(), StoreError> {
+    t.messages.insert(m.id.0, record).map_err(StoreError::db)?;
+    t.due.insert(&due_key(m)[..], ()).map_err(StoreError::db)?;
+    if let Some(r) = &m.client_ref {
+        t.client_refs
+            .insert(&ref_key(&m.account, r), (m.id.0, m.accepted_at_ms))?;
+    }
+    ledger::charge(t, tally, m, charge)
+}
+
+/// Stores what the journal segments beside `path` hold and the database does not (a crash
+/// came between the two), in one durable commit, then deletes the segments. The number the
+/// next segment takes.
+fn replay(db: &Database, path: &Path, spans: Spans) -> Result<u64, StoreError> {
+    let segments = journal::segments(path)?;
+    let Some(&(last, _)) = segments.last() else {
+        return Ok(0);
+    };
+    let txn = db.begin_write().map_err(StoreError::db)?;
+    // Replaying gives out no event numbers, so the sequence passed (and written back only
+    // when it moved) does not matter.
+    let mut t = Tables::open(&txn, 0, spans, now_ms())?;
+    let mut tally = ledger::Tally::default();
+    let (mut replayed, mut present) = (0usize, 0usize);
+    for (_, segment) in &segments {
+        let bytes = std::fs::read(segment)
+            .map_err(|e| StoreError::Database(format!("cannot read {}: {e}", segment.display())))?;
+        let (frames, torn) = journal::frames(&bytes);
+        if torn > 0 {
+            // Cut short by a crash while it was written: never answered as accepted.
+            tracing::warn!(path = %segment.display(), bytes = torn, "a journal segment ends in an incomplete frame; ignored");
+        }
+        for (charge, record) in frames {
+            let m = decode(record)?;
+            if t.messages.get(m.id.0).map_err(StoreError::db)?.is_some() {
+                present += 1;
+                continue;
+            }
+            store_new(&mut t, &mut tally, &m, &charge, record)?;
+            replayed += 1;
+        }
+    }
+    tally.write(&mut t)?;
+    t.close()?;
+    txn.commit().map_err(StoreError::db)?;
+    journal::remove(path, &segments)?;
+    if replayed > 0 {
+        tracing::info!(
+            replayed,
+            already_stored = present,
+            "accepted messages replayed from the journal"
+        );
+    }
+    Ok(last + 1)
 }
 
 fn load(t: &Tables<'_>, id: MessageId) -> Result<Option<Message>, StoreError> {

@@ -188,6 +188,7 @@ pub(super) fn store(
         max_outbox: max_outbox?,
         commit_interval: commit_interval?,
         commit_max_batch: commit_max_batch?,
+        accept_journal: raw.accept_journal.unwrap_or(true),
     })
 }
 
