@@ -2,7 +2,8 @@
 //! receipts and events waiting for a webhook) lives here, in an embedded redb database, and is
 //! written by one group-commit writer: callers queue operations, the writer applies everything
 //! queued in one transaction with one fsync, then answers each caller. No caller is answered
-//! before its operation is on disk.
+//! before its operation is on disk. Accepts can be made durable sooner, in an append-only
+//! journal the database catches up from (`journal.rs`).
 
 mod backend;
 mod client_refs;
