@@ -6,26 +6,34 @@
 //! restart replays whatever the database had not committed.
 //!
 //! The journal is a series of segment files beside the database (`<db>.journal.<n>`). A
-//! segment is deleted once every message in it is in the database and a newer segment is
+//! segment is done with once every message in it is in the database and a newer segment is
 //! being written; at a clean stop nothing is left. Each message is one frame: its length and
 //! CRC-32, then what its policy charged and its record as the database stores it. A frame cut
 //! short by a crash, or one whose checksum fails, ends the segment: it was never answered.
+//!
+//! A segment done with is kept as the spare (`<db>.journal.spare`) and becomes the next one,
+//! written over from the start. Writing over blocks a file already has makes each fdatasync a
+//! flush of data alone; appending to a file also commits the file system's journal (its size
+//! and new blocks), which waits for whatever else is being synced on the disk. A segment's
+//! checksums cover its number, so frames left from the file's earlier life never read as its
+//! own, and a zero length after the last frame marks where its frames end.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
-use redb::{Database, ReadableDatabase, ReadableTableMetadata};
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTableMetadata, TableError};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use super::client_refs;
 use super::generations::Span;
 use super::outbox::{Accepted, CLIENT_REF_TTL_MS};
-use super::tables::DUE;
+use super::tables::{DUE, JOURNALED, META};
 use super::writer::StoreError;
 use crate::message::MessageId;
 use crate::policy::Charge;
@@ -46,6 +54,16 @@ const MAX_GROUP: usize = 256;
 
 /// A frame's header: payload length and CRC-32, little-endian.
 const HEADER: usize = 8;
+
+/// What a segment starts with. One without it was written by a version before spares: its
+/// frames start at once and their checksums cover the payload alone; replay still reads it.
+const MAGIC: &[u8; 8] = b"SMPPDJ\x02\n";
+
+/// Written after the last frame: a zero length, where no frame (never empty) can have one.
+const END: [u8; HEADER] = [0; HEADER];
+
+/// The name of the spare segment, after the segments' prefix.
+const SPARE: &str = "spare";
 
 /// One message handed to the journal.
 pub(super) struct Item {
@@ -89,8 +107,19 @@ impl From<Charged> for Charge {
     }
 }
 
-/// Appends one message's frame to `out`.
-fn frame(out: &mut Vec<u8>, item: &Item) -> Result<(), StoreError> {
+/// A frame's checksum: over the number of its segment (when the segment has [`MAGIC`]) and
+/// its payload.
+fn checksum(segment: Option<u64>, payload: &[u8]) -> u32 {
+    let mut crc = crc32fast::Hasher::new();
+    if let Some(n) = segment {
+        crc.update(&n.to_le_bytes());
+    }
+    crc.update(payload);
+    crc.finalize()
+}
+
+/// Appends one message's frame, for segment number `segment`, to `out`.
+fn frame(out: &mut Vec<u8>, item: &Item, segment: u64) -> Result<(), StoreError> {
     let start = out.len();
     out.extend_from_slice(&[0; HEADER]);
     let taken = std::mem::take(out);
@@ -99,24 +128,31 @@ fn frame(out: &mut Vec<u8>, item: &Item) -> Result<(), StoreError> {
     let payload = &out[start + HEADER..];
     let len = u32::try_from(payload.len())
         .map_err(|_| StoreError::Database("a journal frame over 4 GiB".into()))?;
-    let crc = crc32fast::hash(payload);
+    let crc = checksum(Some(segment), payload);
     out[start..start + 4].copy_from_slice(&len.to_le_bytes());
     out[start + 4..start + HEADER].copy_from_slice(&crc.to_le_bytes());
     Ok(())
 }
 
-/// The frames of one segment's bytes, each as (charge, record), up to the first that is cut
-/// short or fails its checksum; and how many bytes after the last good one were left.
-pub(super) fn frames(bytes: &[u8]) -> (Vec<(Charge, &[u8])>, usize) {
+/// The frames of segment number `segment`, given its bytes, each as (charge, record), up to
+/// the end mark or the first frame that is cut short or fails its checksum; and how many
+/// bytes were left after the last good frame when no end mark followed it (a torn write).
+pub(super) fn frames(bytes: &[u8], segment: u64) -> (Vec<(Charge, &[u8])>, usize) {
     let mut out = Vec::new();
-    let mut rest = bytes;
+    let (mut rest, salt) = match bytes.strip_prefix(MAGIC) {
+        Some(rest) => (rest, Some(segment)),
+        None => (bytes, None),
+    };
     while rest.len() >= HEADER {
         let len = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
         let crc = u32::from_le_bytes([rest[4], rest[5], rest[6], rest[7]]);
+        if len == 0 {
+            return (out, 0);
+        }
         let Some(payload) = rest.get(HEADER..HEADER + len) else {
             break;
         };
-        if crc32fast::hash(payload) != crc {
+        if checksum(salt, payload) != crc {
             break;
         }
         let Ok((charged, record)) = postcard::take_from_bytes::<Charged>(payload) else {
@@ -191,6 +227,10 @@ struct Pending {
 
 struct Shared {
     pending: Mutex<Pending>,
+    /// Messages journaled as new since the journal started.
+    appended: AtomicU64,
+    /// The database's [`JOURNALED`] count when the journal started.
+    stored_at_start: u64,
     room: Arc<Semaphore>,
     /// Told when journaled messages reach the database (and so the due index).
     wake: OnceLock<Arc<Notify>>,
@@ -234,9 +274,23 @@ impl Journal {
         db: Arc<Database>,
         refs_span: Span,
     ) -> Result<(Journal, std::thread::JoinHandle<()>), StoreError> {
+        Journal::start_sized(db_path, next, db, refs_span, SEGMENT_BYTES)
+    }
+
+    /// [`start`](Journal::start), closing segments at `segment_bytes`.
+    fn start_sized(
+        db_path: &Path,
+        next: u64,
+        db: Arc<Database>,
+        refs_span: Span,
+        segment_bytes: u64,
+    ) -> Result<(Journal, std::thread::JoinHandle<()>), StoreError> {
         let (dir, prefix) = naming(db_path);
+        let stored_at_start = stored(&db.begin_read().map_err(StoreError::db)?)?;
         let shared = Arc::new(Shared {
             pending: Mutex::new(Pending::default()),
+            appended: AtomicU64::new(0),
+            stored_at_start,
             room: Arc::new(Semaphore::new(MAX_PENDING)),
             wake: OnceLock::new(),
         });
@@ -246,13 +300,16 @@ impl Journal {
             file: None,
             segment: next,
             size: 0,
+            segment_bytes,
+            spare: None,
             outstanding: BTreeMap::new(),
             broken: None,
             db,
             refs_span,
             shared: shared.clone(),
         };
-        log.open_segment()?;
+        log.remove_leftover_spare();
+        log.start_segment()?;
         let (tx, rx) = mpsc::channel(4096);
         let thread = std::thread::Builder::new()
             .name("smppd-journal".into())
@@ -321,10 +378,33 @@ impl Journal {
         pending.refs.get(key).copied()
     }
 
-    /// How many messages are pending.
-    pub(super) fn pending(&self) -> usize {
-        self.shared.pending.lock().map_or(0, |p| p.records.len())
+    /// How many journaled messages the database snapshot `txn` does not have. Exact where
+    /// the pending map is not: a message stays in that map for a moment after the database
+    /// has it.
+    pub(super) fn not_in(&self, txn: &ReadTransaction) -> Result<u64, StoreError> {
+        self.shared.not_in(stored(txn)?)
     }
+}
+
+impl Shared {
+    /// [`Journal::not_in`], given the snapshot's [`JOURNALED`] count.
+    fn not_in(&self, stored: u64) -> Result<u64, StoreError> {
+        let appended = self.appended.load(Ordering::Acquire);
+        Ok(appended.saturating_sub(stored.saturating_sub(self.stored_at_start)))
+    }
+}
+
+/// The snapshot's count of messages taken from the journal, ever.
+fn stored(txn: &ReadTransaction) -> Result<u64, StoreError> {
+    let meta = match txn.open_table(META) {
+        Ok(meta) => meta,
+        Err(TableError::TableDoesNotExist(_)) => return Ok(0),
+        Err(e) => return Err(StoreError::db(e)),
+    };
+    Ok(meta
+        .get(JOURNALED)
+        .map_err(StoreError::db)?
+        .map_or(0, |v| v.value()))
 }
 
 /// The journal thread's state.
@@ -333,7 +413,12 @@ struct Log {
     prefix: String,
     file: Option<File>,
     segment: u64,
+    /// Where the next frame goes in the segment.
     size: u64,
+    /// A segment this large is closed.
+    segment_bytes: u64,
+    /// A segment done with, to be written over as the next one.
+    spare: Option<File>,
     /// Messages per segment not yet in the database.
     outstanding: BTreeMap<u64, usize>,
     /// Set by a failed write or sync: what the file holds is then unknown, so nothing more is
@@ -349,16 +434,39 @@ impl Log {
         self.dir.join(format!("{}{segment}", self.prefix))
     }
 
-    fn open_segment(&mut self) -> Result<(), StoreError> {
+    fn spare_path(&self) -> PathBuf {
+        self.dir.join(format!("{}{SPARE}", self.prefix))
+    }
+
+    /// Removes the spare a previous run left. Segment numbers start again from the last one
+    /// replayed, so the spare's old frames could carry the number of a segment to come.
+    fn remove_leftover_spare(&self) {
+        let _ = std::fs::remove_file(self.spare_path());
+    }
+
+    /// Starts segment `self.segment`: the spare, renamed, when there is one; else a new file.
+    fn start_segment(&mut self) -> Result<(), StoreError> {
         let path = self.path(self.segment);
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| StoreError::Database(format!("cannot open {}: {e}", path.display())))?;
+        let cannot = |e: std::io::Error| {
+            StoreError::Database(format!("cannot start {}: {e}", path.display()))
+        };
+        let file = match self.spare.take() {
+            Some(spare) => {
+                std::fs::rename(self.spare_path(), &path).map_err(cannot)?;
+                spare
+            }
+            None => OpenOptions::new()
+                .create_new(true)
+                .write(true)
+                .open(&path)
+                .map_err(cannot)?,
+        };
+        // Synced with the first frames; until then no frame here has this segment's checksum.
+        file.write_all_at(&[&MAGIC[..], &END].concat(), 0)
+            .map_err(cannot)?;
         sync_dir(&self.dir)?;
         self.file = Some(file);
-        self.size = 0;
+        self.size = MAGIC.len() as u64;
         Ok(())
     }
 
@@ -380,6 +488,9 @@ impl Log {
         // Every handle is gone: what the database has, the journal need not keep.
         if self.outstanding.values().all(|&n| n == 0) {
             let _ = std::fs::remove_file(self.path(self.segment));
+            if self.spare.take().is_some() {
+                let _ = std::fs::remove_file(self.spare_path());
+            }
             let _ = sync_dir(&self.dir);
         }
     }
@@ -414,7 +525,7 @@ impl Log {
         if *left == 0 {
             self.outstanding.remove(&segment);
             if segment != self.segment {
-                self.remove(segment);
+                self.retire(segment);
             }
         }
     }
@@ -432,9 +543,14 @@ impl Log {
         let started = tokio::time::Instant::now();
         let decided = self.decide(group, buf);
         let written = decided.and_then(|answers| {
+            if buf.is_empty() {
+                // Nothing new: repeats and refusals need nothing made durable.
+                return Ok(answers);
+            }
             let file = self.file.as_mut().ok_or(StoreError::Closed)?;
             let size = self.size;
-            file.write_all(buf)
+            buf.extend_from_slice(&END);
+            file.write_all_at(buf, size)
                 .and_then(|()| file.sync_data())
                 .map_err(|e| {
                     // Best effort: what did reach the file must not be replayed as accepted.
@@ -448,7 +564,7 @@ impl Log {
         });
         match written {
             Ok(answers) => {
-                self.size += buf.len() as u64;
+                self.size += buf.len().saturating_sub(HEADER) as u64;
                 let mut new = 0;
                 let mut pending = 0;
                 if let Ok(mut p) = self.shared.pending.lock() {
@@ -466,6 +582,9 @@ impl Log {
                     }
                     pending = p.records.len();
                 }
+                self.shared
+                    .appended
+                    .fetch_add(new as u64, Ordering::Release);
                 crate::metrics::journal_sync(started.elapsed(), pending);
                 if new > 0 {
                     *self.outstanding.entry(self.segment).or_default() += new;
@@ -476,7 +595,7 @@ impl Log {
                         segment: self.segment,
                     }));
                 }
-                if self.size >= SEGMENT_BYTES {
+                if self.size >= self.segment_bytes {
                     self.rotate();
                 }
             }
@@ -498,13 +617,13 @@ impl Log {
         buf: &mut Vec<u8>,
     ) -> Result<Vec<Vec<Accepted>>, StoreError> {
         let txn = self.db.begin_read().map_err(StoreError::db)?;
-        let stored = txn
+        let due = txn
             .open_table(DUE)
             .map_err(StoreError::db)?
             .len()
             .map_err(StoreError::db)?;
+        let mut queued = due.saturating_add(self.shared.not_in(stored(&txn)?)?);
         let pending = self.shared.pending.lock().map_err(StoreError::db)?;
-        let mut queued = stored.saturating_add(pending.records.len() as u64);
         let mut group_refs: HashMap<&str, (u128, u64)> = HashMap::new();
         let mut out = Vec::with_capacity(group.len());
         for (items, max_queued, _) in group {
@@ -526,7 +645,7 @@ impl Log {
                     answers.push(Accepted::Overloaded);
                     continue;
                 }
-                frame(buf, item)?;
+                frame(buf, item, self.segment)?;
                 queued += 1;
                 if let Some(key) = &item.client_ref {
                     group_refs.insert(key, (item.id.0, item.accepted_at_ms));
@@ -542,21 +661,41 @@ impl Log {
     fn rotate(&mut self) {
         let closed = self.segment;
         self.segment += 1;
-        if let Err(e) = self.open_segment() {
+        if let Err(e) = self.start_segment() {
             tracing::error!(error = %e, "cannot start a journal segment; accepts fail until a restart");
             self.broken = Some(e.to_string());
             return;
         }
         if !self.outstanding.contains_key(&closed) {
-            self.remove(closed);
+            self.retire(closed);
         }
     }
 
-    /// Deletes a segment the database has all of. One that stays (a failed removal, or a
-    /// crash before the directory is synced) is replayed at start, which skips what the
-    /// database has.
-    fn remove(&self, segment: u64) {
+    /// Done with a segment the database has all of: it becomes the spare when there is none,
+    /// else it is deleted. One a crash leaves under its own name (the rename or the removal
+    /// was not yet durable) is replayed at start, which skips what the database has.
+    fn retire(&mut self, segment: u64) {
         let path = self.path(segment);
+        if self.spare.is_none() {
+            let whole = std::fs::metadata(&path).is_ok_and(|m| m.len() >= self.segment_bytes);
+            let renamed = whole
+                .then(|| {
+                    let file = OpenOptions::new().write(true).open(&path)?;
+                    std::fs::rename(&path, self.spare_path())?;
+                    Ok::<_, std::io::Error>(file)
+                })
+                .transpose();
+            match renamed {
+                Ok(Some(file)) => {
+                    self.spare = Some(file);
+                    return;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "cannot keep a journal segment as the spare");
+                }
+            }
+        }
         let removed = std::fs::remove_file(&path)
             .map_err(|e| StoreError::Database(e.to_string()))
             .and_then(|()| sync_dir(&self.dir));
@@ -587,15 +726,22 @@ mod tests {
         }
     }
 
+    /// A segment's bytes: its start, then a frame of segment `number` per record.
+    fn segment_of(number: u64, records: &[&[u8]]) -> Vec<u8> {
+        let mut buf = MAGIC.to_vec();
+        for r in records {
+            frame(&mut buf, &item(r), number).unwrap();
+        }
+        buf
+    }
+
     #[test]
     fn frames_read_back_what_was_written_and_stop_at_a_torn_or_corrupt_one() {
-        let mut buf = Vec::new();
-        frame(&mut buf, &item(b"first")).unwrap();
-        frame(&mut buf, &item(b"second")).unwrap();
+        let mut buf = segment_of(3, &[b"first", b"second"]);
         let whole = buf.len();
-        frame(&mut buf, &item(b"third, cut short")).unwrap();
+        frame(&mut buf, &item(b"third, cut short"), 3).unwrap();
         buf.truncate(buf.len() - 3);
-        let (read, left) = frames(&buf);
+        let (read, left) = frames(&buf, 3);
         assert_eq!(read.len(), 2);
         assert_eq!(read[0].1, b"first");
         assert_eq!(read[1].1, b"second");
@@ -605,13 +751,120 @@ mod tests {
         let mut corrupt = buf[..whole].to_vec();
         let last = corrupt.len() - 1;
         corrupt[last] ^= 1;
-        let (read, left) = frames(&corrupt);
+        let (read, left) = frames(&corrupt, 3);
         assert_eq!(
             read.len(),
             1,
             "the frame whose checksum fails ends the segment"
         );
         assert!(left > 0);
+    }
+
+    #[test]
+    fn the_end_mark_ends_a_segment_cleanly_and_older_frames_after_it_are_not_read() {
+        // A spare written over: the new segment's frames and end mark, then what is left of
+        // its earlier life as segment 1.
+        let old = segment_of(1, &[b"old one", b"old two", b"old three"]);
+        let mut reused = segment_of(4, &[b"new"]);
+        reused.extend_from_slice(&END);
+        let cut = reused.len();
+        reused.extend_from_slice(&old[cut..]);
+        let (read, left) = frames(&reused, 4);
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].1, b"new");
+        assert_eq!(left, 0, "an end mark is no torn frame");
+
+        // Without the end mark (a crash tore the write that was to put it there), the old
+        // frames carry another segment's number in their checksums: none is read as this one's.
+        let mut torn = segment_of(4, &[b"new"]);
+        let at = torn.len();
+        torn.extend_from_slice(&segment_of(1, &[b"stale frame lined up"])[MAGIC.len()..]);
+        let (read, left) = frames(&torn, 4);
+        assert_eq!(read.len(), 1);
+        assert_eq!(left, torn.len() - at);
+        assert_eq!(frames(&segment_of(1, &[b"x"]), 2).0.len(), 0);
+    }
+
+    #[test]
+    fn a_segment_written_before_spares_is_still_read() {
+        // No MAGIC, and checksums over the payload alone.
+        let mut buf = Vec::new();
+        for record in [&b"one"[..], b"two"] {
+            let mut payload = postcard::to_stdvec(&Charged::from(item(b"").charge)).unwrap();
+            payload.extend_from_slice(record);
+            buf.extend_from_slice(&u32::try_from(payload.len()).unwrap().to_le_bytes());
+            buf.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+            buf.extend_from_slice(&payload);
+        }
+        let (read, left) = frames(&buf, 9);
+        assert_eq!(
+            read.iter().map(|f| f.1).collect::<Vec<_>>(),
+            [b"one", b"two"]
+        );
+        assert_eq!(left, 0);
+    }
+
+    #[tokio::test]
+    async fn a_segment_done_with_becomes_the_spare_and_the_next_segment_is_written_over_it() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("smppd.redb");
+        let db = Arc::new(Database::create(&path).unwrap());
+        let txn = db.begin_write().unwrap();
+        txn.open_table(DUE).unwrap();
+        txn.commit().unwrap();
+        let span = crate::store::GenerationSpans::default().client_refs;
+        // Segments close at 2 KiB: a 1 KiB record fills one in two appends.
+        let (journal, thread) = Journal::start_sized(&path, 0, db, span, 2048).unwrap();
+        let record = vec![b'r'; 1024];
+        let mut next_id = 0;
+        let mut append = async |n: usize| {
+            let items = (0..n)
+                .map(|_| {
+                    next_id += 1;
+                    Item {
+                        id: MessageId(next_id),
+                        ..item(&record)
+                    }
+                })
+                .collect();
+            journal.append(items, u64::MAX).await.unwrap()
+        };
+        let seg = |n: u64| dir.path().join(format!("smppd.redb.journal.{n}"));
+        let spare = dir.path().join("smppd.redb.journal.spare");
+
+        assert_eq!(append(2).await.segment, 0);
+        assert!(seg(1).exists(), "segment 0 is full: 1 is started");
+        let inode = std::fs::metadata(seg(0)).unwrap().ino();
+        journal.applied(0, vec![1, 2], Vec::new()).await;
+        // The journal thread takes commands in order: once this append is answered, segment 0
+        // has been retired.
+        assert_eq!(append(1).await.segment, 1);
+        assert!(!seg(0).exists());
+        assert_eq!(std::fs::metadata(&spare).unwrap().ino(), inode);
+
+        assert_eq!(append(1).await.segment, 1);
+        assert!(
+            !spare.exists(),
+            "segment 1 is full: 2 is the spare, renamed"
+        );
+        assert_eq!(std::fs::metadata(seg(2)).unwrap().ino(), inode);
+        assert_eq!(append(1).await.segment, 2);
+        let bytes = std::fs::read(seg(2)).unwrap();
+        assert!(bytes.len() > 2048, "the spare keeps its blocks");
+        let (read, left) = frames(&bytes, 2);
+        assert_eq!(
+            read.len(),
+            1,
+            "only what segment 2 was given is read from it"
+        );
+        assert_eq!(left, 0);
+
+        drop(journal);
+        thread.join().unwrap();
+        // Segment 1 still holds messages the database never took: a crash, as far as the
+        // journal knows, so nothing is removed.
+        assert!(seg(1).exists() && seg(2).exists());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::generations::Spans;
 use super::journal::{self, Journal};
 use super::ledger;
 use super::receipts::{self, MoRecord, ReceiptOutcome, ReceiptRecord};
-use super::tables::{DUE, MESSAGES, Tables};
+use super::tables::{DUE, JOURNALED, MESSAGES, Tables};
 use super::writer::{CommitLimits, StoreError, Writer};
 use crate::message::{Message, MessageId, Status};
 use crate::policy::{Charge, SavedCounters};
@@ -629,13 +629,15 @@ impl Outbox {
     }
 
     /// Messages waiting to be sent (the outbox's depth, compared with its bound), journaled
-    /// ones included: one moving from the journal to the database counts twice for a moment,
-    /// so the bound errs on the side of refusing.
+    /// ones the database does not have yet included.
     pub fn queued(&self) -> Result<u64, StoreError> {
-        let pending = self.journal.as_ref().map_or(0, Journal::pending) as u64;
         let txn = self.db.begin_read().map_err(StoreError::db)?;
         let due = txn.open_table(DUE).map_err(StoreError::db)?;
-        Ok(due.len().map_err(StoreError::db)? + pending)
+        let journaled = match &self.journal {
+            Some(j) => j.not_in(&txn)?,
+            None => 0,
+        };
+        Ok(due.len().map_err(StoreError::db)? + journaled)
     }
 
     /// The writer's counters.
@@ -683,6 +685,9 @@ fn apply(t: &mut Tables<'_>, op: Op) -> Result<Reply, StoreError> {
                 store_new(t, &mut tally, m, charge, record)?;
             }
             tally.write(t)?;
+            let before = t.meta.get(JOURNALED).map_err(StoreError::db)?;
+            let total = before.map_or(0, |v| v.value()) + stored.len() as u64;
+            t.meta.insert(JOURNALED, total).map_err(StoreError::db)?;
             Ok(Reply::Saved)
         }
         Op::Save(m, keys, since) => save(t, *m, &keys, since).map(|()| Reply::Saved),
@@ -777,10 +782,10 @@ fn replay(db: &Database, path: &Path, spans: Spans) -> Result<u64, StoreError> {
     let mut t = Tables::open(&txn, 0, spans, now_ms())?;
     let mut tally = ledger::Tally::default();
     let (mut replayed, mut present) = (0usize, 0usize);
-    for (_, segment) in &segments {
+    for (number, segment) in &segments {
         let bytes = std::fs::read(segment)
             .map_err(|e| StoreError::Database(format!("cannot read {}: {e}", segment.display())))?;
-        let (frames, torn) = journal::frames(&bytes);
+        let (frames, torn) = journal::frames(&bytes, *number);
         if torn > 0 {
             // Cut short by a crash while it was written: never answered as accepted.
             tracing::warn!(path = %segment.display(), bytes = torn, "a journal segment ends in an incomplete frame; ignored");
