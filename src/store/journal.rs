@@ -450,11 +450,18 @@ impl Log {
         let cannot = |e: std::io::Error| {
             StoreError::Database(format!("cannot start {}: {e}", path.display()))
         };
-        let file = match self.spare.take() {
-            Some(spare) => {
-                std::fs::rename(self.spare_path(), &path).map_err(cannot)?;
-                spare
+        let spare = self.spare.take().and_then(|spare| {
+            match std::fs::rename(self.spare_path(), &path) {
+                Ok(()) => Some(spare),
+                Err(e) => {
+                    // Someone moved it: a new file serves as well.
+                    tracing::warn!(error = %e, "cannot take the spare journal segment");
+                    None
+                }
             }
+        });
+        let file = match spare {
+            Some(spare) => spare,
             None => OpenOptions::new()
                 .create_new(true)
                 .write(true)
@@ -833,23 +840,19 @@ mod tests {
         let seg = |n: u64| dir.path().join(format!("smppd.redb.journal.{n}"));
         let spare = dir.path().join("smppd.redb.journal.spare");
 
+        // An answer comes before the segment it filled is closed; the journal thread takes
+        // commands in order, so what a command did shows once the next append is answered.
         assert_eq!(append(2).await.segment, 0);
-        assert!(seg(1).exists(), "segment 0 is full: 1 is started");
         let inode = std::fs::metadata(seg(0)).unwrap().ino();
         journal.applied(0, vec![1, 2], Vec::new()).await;
-        // The journal thread takes commands in order: once this append is answered, segment 0
-        // has been retired.
-        assert_eq!(append(1).await.segment, 1);
+        assert_eq!(append(1).await.segment, 1, "segment 0 was full");
         assert!(!seg(0).exists());
         assert_eq!(std::fs::metadata(&spare).unwrap().ino(), inode);
 
         assert_eq!(append(1).await.segment, 1);
-        assert!(
-            !spare.exists(),
-            "segment 1 is full: 2 is the spare, renamed"
-        );
+        assert_eq!(append(1).await.segment, 2, "segment 1 was full");
+        assert!(!spare.exists(), "the spare was renamed");
         assert_eq!(std::fs::metadata(seg(2)).unwrap().ino(), inode);
-        assert_eq!(append(1).await.segment, 2);
         let bytes = std::fs::read(seg(2)).unwrap();
         assert!(bytes.len() > 2048, "the spare keeps its blocks");
         let (read, left) = frames(&bytes, 2);
@@ -860,11 +863,23 @@ mod tests {
         );
         assert_eq!(left, 0);
 
+        // A spare someone removed: the next segment is a new file, and accepts go on.
+        journal.applied(1, vec![3, 4], Vec::new()).await;
+        assert_eq!(
+            append(0).await.segment,
+            2,
+            "nothing to write: nothing closed"
+        );
+        std::fs::remove_file(&spare).expect("segment 1 became the spare");
+        assert_eq!(append(1).await.segment, 2);
+        assert_eq!(append(1).await.segment, 3, "segment 2 was full");
+        assert!(seg(3).exists());
+
         drop(journal);
         thread.join().unwrap();
-        // Segment 1 still holds messages the database never took: a crash, as far as the
+        // Segments 2 and 3 hold messages the database never took: a crash, as far as the
         // journal knows, so nothing is removed.
-        assert!(seg(1).exists() && seg(2).exists());
+        assert!(seg(2).exists() && seg(3).exists());
     }
 
     #[test]
