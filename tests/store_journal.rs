@@ -4,6 +4,7 @@
 //! the database lacks, and a torn last frame is ignored.
 
 use std::path::{Path, PathBuf};
+use std::task::Poll;
 use std::time::Duration;
 
 use smppd::message::{Kind, Message, MessageId, Segment, Status};
@@ -195,6 +196,24 @@ async fn a_message_moving_from_the_journal_to_the_database_is_counted_once_and_t
     let got = outbox.accept(vec![message(100, None)], 100).await.unwrap();
     assert_eq!(got, [Accepted::Overloaded]);
     outbox.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accept_whose_caller_goes_away_is_still_stored() {
+    // A client that hangs up drops the request's future while the journal writes its batch:
+    // polled once (far enough to hand the batch over) and then dropped.
+    let d = dir("caller-gone");
+    let outbox = open(&d);
+    let m = message(1, None);
+    {
+        let mut accept = std::pin::pin!(outbox.accept(vec![m.clone()], 1000));
+        let first = std::future::poll_fn(|cx| Poll::Ready(accept.as_mut().poll(cx))).await;
+        assert!(first.is_pending(), "cut off before its answer");
+    }
+    assert_eq!(due_soon(&outbox, 1).await, [m.id]);
+    queued_soon(&outbox, 1).await;
+    outbox.close().await;
+    assert_eq!(journal_files(&d), Vec::<PathBuf>::new());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

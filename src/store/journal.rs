@@ -382,15 +382,15 @@ impl Journal {
     /// the pending map is not: a message stays in that map for a moment after the database
     /// has it.
     pub(super) fn not_in(&self, txn: &ReadTransaction) -> Result<u64, StoreError> {
-        self.shared.not_in(stored(txn)?)
+        Ok(self.shared.not_in(stored(txn)?))
     }
 }
 
 impl Shared {
     /// [`Journal::not_in`], given the snapshot's [`JOURNALED`] count.
-    fn not_in(&self, stored: u64) -> Result<u64, StoreError> {
+    fn not_in(&self, stored: u64) -> u64 {
         let appended = self.appended.load(Ordering::Acquire);
-        Ok(appended.saturating_sub(stored.saturating_sub(self.stored_at_start)))
+        appended.saturating_sub(stored.saturating_sub(self.stored_at_start))
     }
 }
 
@@ -438,8 +438,8 @@ impl Log {
         self.dir.join(format!("{}{SPARE}", self.prefix))
     }
 
-    /// Removes the spare a previous run left. Segment numbers start again from the last one
-    /// replayed, so the spare's old frames could carry the number of a segment to come.
+    /// Removes the spare a previous run left. It is not taken up: segment numbers start again
+    /// after a restart, so its old frames could carry the number of a segment to come.
     fn remove_leftover_spare(&self) {
         let _ = std::fs::remove_file(self.spare_path());
     }
@@ -454,7 +454,7 @@ impl Log {
             match std::fs::rename(self.spare_path(), &path) {
                 Ok(()) => Some(spare),
                 Err(e) => {
-                    // Someone moved it: a new file serves as well.
+                    // Moved or removed from under the journal: a new file serves as well.
                     tracing::warn!(error = %e, "cannot take the spare journal segment");
                     None
                 }
@@ -592,7 +592,9 @@ impl Log {
                 self.shared
                     .appended
                     .fetch_add(new as u64, Ordering::Release);
-                crate::metrics::journal_sync(started.elapsed(), pending);
+                if !buf.is_empty() {
+                    crate::metrics::journal_sync(started.elapsed(), pending);
+                }
                 if new > 0 {
                     *self.outstanding.entry(self.segment).or_default() += new;
                 }
@@ -629,7 +631,7 @@ impl Log {
             .map_err(StoreError::db)?
             .len()
             .map_err(StoreError::db)?;
-        let mut queued = due.saturating_add(self.shared.not_in(stored(&txn)?)?);
+        let mut queued = due.saturating_add(self.shared.not_in(stored(&txn)?));
         let pending = self.shared.pending.lock().map_err(StoreError::db)?;
         let mut group_refs: HashMap<&str, (u128, u64)> = HashMap::new();
         let mut out = Vec::with_capacity(group.len());
@@ -684,20 +686,20 @@ impl Log {
     fn retire(&mut self, segment: u64) {
         let path = self.path(segment);
         if self.spare.is_none() {
-            let whole = std::fs::metadata(&path).is_ok_and(|m| m.len() >= self.segment_bytes);
-            let renamed = whole
-                .then(|| {
-                    let file = OpenOptions::new().write(true).open(&path)?;
-                    std::fs::rename(&path, self.spare_path())?;
-                    Ok::<_, std::io::Error>(file)
-                })
-                .transpose();
-            match renamed {
-                Ok(Some(file)) => {
+            let kept = OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .and_then(|file| std::fs::rename(&path, self.spare_path()).map(|()| file));
+            match kept {
+                Ok(file) => {
+                    // Made durable at once, as a removal is: replay would skip every message
+                    // of a segment come back, but only while the database keeps them.
+                    if let Err(e) = sync_dir(&self.dir) {
+                        tracing::warn!(error = %e, "cannot sync the journal's directory");
+                    }
                     self.spare = Some(file);
                     return;
                 }
-                Ok(None) => {}
                 Err(e) => {
                     tracing::warn!(path = %path.display(), error = %e, "cannot keep a journal segment as the spare");
                 }
@@ -854,7 +856,7 @@ mod tests {
         assert!(!spare.exists(), "the spare was renamed");
         assert_eq!(std::fs::metadata(seg(2)).unwrap().ino(), inode);
         let bytes = std::fs::read(seg(2)).unwrap();
-        assert!(bytes.len() > 2048, "the spare keeps its blocks");
+        assert!(bytes.len() > 2048, "the spare keeps its length");
         let (read, left) = frames(&bytes, 2);
         assert_eq!(
             read.len(),

@@ -20,6 +20,7 @@ use super::tables::{DUE, JOURNALED, MESSAGES, Tables};
 use super::writer::{CommitLimits, StoreError, Writer};
 use crate::message::{Message, MessageId, Status};
 use crate::policy::{Charge, SavedCounters};
+use tokio::sync::oneshot;
 
 /// Page cache of the database: memory stays bounded however many messages wait.
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
@@ -324,58 +325,33 @@ impl Outbox {
                 charge: *charge,
             });
         }
-        let records: Vec<Bytes> = items.iter().map(|i| i.record.clone()).collect();
-        let appended = journal.append(items, max_queued).await?;
-        let new: Vec<(Message, Charge, Bytes)> = admissions
-            .into_iter()
-            .zip(records)
-            .zip(&appended.answers)
-            .filter(|(((m, _), _), answer)| **answer == Accepted::New(m.id))
-            .map(|(((m, charge), record), _)| (m, charge, record))
-            .collect();
-        if new.is_empty() {
-            return Ok(appended.answers);
-        }
-        let ids: Vec<u128> = new.iter().map(|(m, _, _)| m.id.0).collect();
-        let refs: Vec<(String, u128)> = new
-            .iter()
-            .filter_map(|(m, _, _)| Some((ref_key(&m.account, m.client_ref.as_deref()?), m.id.0)))
-            .collect();
-        // Kept to build the operation again should a commit fail: records are cheap to keep
-        // (shared) where messages would have to be cloned.
-        let again: Vec<(Bytes, Charge)> = new.iter().map(|(_, c, r)| (r.clone(), *c)).collect();
-        let (writer, journal, segment) = (self.writer.clone(), journal.clone(), appended.segment);
+        // From the append on, a task of its own: a caller that goes away (a client that hangs
+        // up) must not leave a journaled message that the database never takes.
+        let (answer, answered) = oneshot::channel();
+        let (writer, journal) = (self.writer.clone(), journal.clone());
         tokio::spawn(async move {
-            let mut op = Op::Stored(new);
-            loop {
-                match writer.write_first(op).await {
-                    Ok(_) => {
-                        journal.applied(segment, ids, refs).await;
-                        break;
-                    }
-                    // Stopping: the journal keeps them, and the next start replays them.
-                    Err(StoreError::Closed) => break,
-                    Err(e) => {
-                        tracing::error!(
-                            error = %e,
-                            messages = ids.len(),
-                            "cannot store journaled messages; trying again in a second"
-                        );
-                        tokio::time::sleep(STORE_AGAIN).await;
-                        let rebuilt: Result<Vec<_>, StoreError> = again
-                            .iter()
-                            .map(|(r, c)| Ok((decode(r)?, *c, r.clone())))
-                            .collect();
-                        match rebuilt {
-                            Ok(stored) => op = Op::Stored(stored),
-                            Err(_) => break,
-                        }
-                    }
+            let records: Vec<Bytes> = items.iter().map(|i| i.record.clone()).collect();
+            let appended = match journal.append(items, max_queued).await {
+                Ok(appended) => appended,
+                Err(e) => {
+                    let _ = answer.send(Err(e));
+                    return;
                 }
+            };
+            let new: Vec<(Message, Charge, Bytes)> = admissions
+                .into_iter()
+                .zip(records)
+                .zip(&appended.answers)
+                .filter(|(((m, _), _), answer)| **answer == Accepted::New(m.id))
+                .map(|(((m, charge), record), _)| (m, charge, record))
+                .collect();
+            let _ = answer.send(Ok(appended.answers));
+            if !new.is_empty() {
+                store_journaled(&writer, &journal, appended.segment, new).await;
             }
             drop(room);
         });
-        Ok(appended.answers)
+        answered.await.map_err(|_| StoreError::Closed)?
     }
 
     /// Forgets up to `limit` duplicate-window entries older than `before_ms`; how many went.
@@ -658,6 +634,51 @@ fn weigh(op: &Op) -> usize {
 
 /// Applies one batch through tables opened once for all of it. The event sequence moves on
 /// only when the batch commits: a failed batch gives its numbers out again.
+/// Stores messages the journal has (`segment`) in the database, trying again every
+/// [`STORE_AGAIN`] while the database fails; then tells the journal, which lets them go.
+async fn store_journaled(
+    writer: &Writer<Op, Reply>,
+    journal: &Journal,
+    segment: u64,
+    new: Vec<(Message, Charge, Bytes)>,
+) {
+    let ids: Vec<u128> = new.iter().map(|(m, _, _)| m.id.0).collect();
+    let refs: Vec<(String, u128)> = new
+        .iter()
+        .filter_map(|(m, _, _)| Some((ref_key(&m.account, m.client_ref.as_deref()?), m.id.0)))
+        .collect();
+    // Kept to build the operation again should a commit fail: records are cheap to keep
+    // (shared) where messages would have to be cloned.
+    let again: Vec<(Bytes, Charge)> = new.iter().map(|(_, c, r)| (r.clone(), *c)).collect();
+    let mut op = Op::Stored(new);
+    loop {
+        match writer.write_first(op).await {
+            Ok(_) => {
+                journal.applied(segment, ids, refs).await;
+                return;
+            }
+            // Stopping: the journal keeps them, and the next start replays them.
+            Err(StoreError::Closed) => return,
+            Err(e) => {
+                tracing::error!(
+                    error = %e,
+                    messages = ids.len(),
+                    "cannot store journaled messages; trying again in a second"
+                );
+                tokio::time::sleep(STORE_AGAIN).await;
+                let rebuilt: Result<Vec<_>, StoreError> = again
+                    .iter()
+                    .map(|(r, c)| Ok((decode(r)?, *c, r.clone())))
+                    .collect();
+                match rebuilt {
+                    Ok(stored) => op = Op::Stored(stored),
+                    Err(_) => return,
+                }
+            }
+        }
+    }
+}
+
 fn apply_batch(
     txn: &WriteTransaction,
     ops: Vec<Op>,
@@ -787,8 +808,9 @@ fn replay(db: &Database, path: &Path, spans: Spans) -> Result<u64, StoreError> {
             .map_err(|e| StoreError::Database(format!("cannot read {}: {e}", segment.display())))?;
         let (frames, torn) = journal::frames(&bytes, *number);
         if torn > 0 {
-            // Cut short by a crash while it was written: never answered as accepted.
-            tracing::warn!(path = %segment.display(), bytes = torn, "a journal segment ends in an incomplete frame; ignored");
+            // Cut short by a crash while it was written: never answered as accepted. In a
+            // segment written over, what follows is the rest of its earlier life.
+            tracing::warn!(path = %segment.display(), bytes = torn, "a journal segment ends in an incomplete frame (or one left from its earlier life); ignored");
         }
         for (charge, record) in frames {
             let m = decode(record)?;

@@ -41,9 +41,9 @@ pub(super) const DEAD_LETTERS: TableDefinition<(&str, u64), &[u8]> =
 /// Named counters: "seq", the last event sequence number given out;
 /// `client_refs::LEGACY_BEFORE`; and [`JOURNALED`].
 pub(super) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
-/// In `META`: how many messages the database has taken from the accept journal, ever. Read
-/// in the same snapshot as the due index, it tells which journaled messages that snapshot
-/// already counts (`journal.rs`).
+/// In `META`: how many messages the database has taken from the accept journal as it runs
+/// (`Op::Stored`; replay at start is not counted), ever. Read in the same snapshot as the due
+/// index, it tells which journaled messages that snapshot already counts (`journal.rs`).
 pub(super) const JOURNALED: &str = "journaled";
 
 /// (carrier, key) → (message, segment, recorded at ms): the correlation as versions before
