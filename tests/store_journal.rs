@@ -185,7 +185,12 @@ async fn a_message_moving_from_the_journal_to_the_database_is_counted_once_and_t
         // Counted while the database takes it behind the journal, whatever moment the count
         // falls on, and after.
         let mut after = 0;
+        let give_up = tokio::time::Instant::now() + Duration::from_secs(10);
         while after < 20 {
+            assert!(
+                tokio::time::Instant::now() < give_up,
+                "message {n} never reached the due index"
+            );
             assert_eq!(outbox.queued().unwrap(), n + 1, "message {n}");
             if outbox.due(now() + 10_000, 1000).unwrap().len() as u64 > n {
                 after += 1;
