@@ -73,6 +73,16 @@ fn message(n: u64, client_ref: Option<&str>) -> Message {
     }
 }
 
+/// Both messages are found by id, and `a` by its `client_ref` ("ref-a").
+fn both_found(outbox: &Outbox, a: &Message, b: &Message) {
+    assert_eq!(outbox.get(a.id).unwrap().as_ref(), Some(a));
+    assert_eq!(outbox.get(b.id).unwrap().as_ref(), Some(b));
+    assert_eq!(
+        outbox.client_ref("acme", "ref-a", now()).unwrap(),
+        Some(a.id)
+    );
+}
+
 /// Waits until the due index lists `n` messages (the database takes journaled ones moments
 /// after the accept is answered).
 async fn due_soon(outbox: &Outbox, n: usize) -> Vec<MessageId> {
@@ -108,12 +118,7 @@ async fn a_journaled_accept_is_readable_at_once_due_soon_and_leaves_no_journal_a
         .unwrap();
     assert_eq!(got, [Accepted::New(a.id), Accepted::New(b.id)]);
     // Whether or not the database has them yet, both are found.
-    assert_eq!(outbox.get(a.id).unwrap(), Some(a.clone()));
-    assert_eq!(outbox.get(b.id).unwrap(), Some(b.clone()));
-    assert_eq!(
-        outbox.client_ref("acme", "ref-a", now()).unwrap(),
-        Some(a.id)
-    );
+    both_found(&outbox, &a, &b);
     assert_eq!(due_soon(&outbox, 2).await, [a.id, b.id]);
     queued_soon(&outbox, 2).await;
     outbox.close().await;
@@ -259,12 +264,7 @@ async fn a_journal_left_by_a_crash_is_replayed_once_with_its_charges_and_a_torn_
     assert!(std::fs::metadata(&segment).unwrap().len() as usize > whole);
 
     let restarted = open(&crashed);
-    assert_eq!(restarted.get(a.id).unwrap(), Some(a.clone()));
-    assert_eq!(restarted.get(b.id).unwrap(), Some(b.clone()));
-    assert_eq!(
-        restarted.client_ref("acme", "ref-a", now()).unwrap(),
-        Some(a.id)
-    );
+    both_found(&restarted, &a, &b);
     assert_eq!(due_soon(&restarted, 2).await, [a.id, b.id]);
     let counters = restarted.counters().unwrap();
     assert_eq!(counters.usage.get("acme"), Some(&(20_833, 4)));
