@@ -110,13 +110,25 @@ async fn accepted_messages_are_stored_and_answered() {
 async fn send_at_holds_and_client_ref_repeats_return_the_first_answer() {
     let outbox = outbox("held");
     let a = Acceptor::new(config(1000), Arc::new(outbox.clone()));
-    let body = r#"{"to": "+34600111222", "text": "later", "send_at": "2026-11-24T13:00:00Z", "client_ref": "r1"}"#;
-    let first = accept(&a, "acme", body).await.remove(0).unwrap();
+    // The real clock: the store files a client_ref under the time it is written, so a lookup
+    // on a fixed clock would miss it once the real day is another.
+    let now = jiff::Timestamp::now();
+    let send_at = now + jiff::SignedDuration::from_hours(1);
+    let body = format!(
+        r#"{{"to": "+34600111222", "text": "later", "send_at": "{send_at}", "client_ref": "r1"}}"#
+    );
+    let accept_now = async || {
+        a.accept("acme", requests(&body), now)
+            .await
+            .unwrap()
+            .remove(0)
+    };
+    let first = accept_now().await.unwrap();
     assert_eq!(first.status, "held");
-    let now_ms = now().as_millisecond() as u64;
+    let now_ms = now.as_millisecond() as u64;
     assert!(outbox.due(now_ms, 10).unwrap().is_empty());
     assert_eq!(outbox.due(now_ms + 3_600_000, 10).unwrap().len(), 1);
-    let again = accept(&a, "acme", body).await.remove(0).unwrap();
+    let again = accept_now().await.unwrap();
     assert_eq!(again, first, "the same answer again");
     assert_eq!(outbox.queued().unwrap(), 1, "nothing stored twice");
 }
