@@ -164,21 +164,33 @@ fn live_generations(
 ) -> Result<Vec<Bounds>, StoreError> {
     let oldest = now_ms.saturating_sub(CLIENT_REF_TTL_MS);
     if span.ms() >= CLIENT_REF_TTL_MS / 4 {
-        let mut out = Vec::new();
-        let mut at = now_ms;
-        loop {
-            let bounds = span.around(at);
-            out.push(bounds);
-            if bounds.0 <= oldest {
-                return Ok(out);
-            }
-            at = bounds.0 - 1;
-        }
+        return Ok(spanned(span, now_ms, oldest));
     }
     let mut all = CLIENT_REFS.list_read(txn)?;
     all.retain(|b| b.1 > oldest);
     all.reverse();
     Ok(all)
+}
+
+/// How far past a caller's clock a ref it looks for may have been filed. The store files a
+/// ref under the time of the commit that writes it, which comes after the first request read
+/// its clock; a repeat that read its clock before that commit and looks after it must still
+/// find the ref when a generation boundary fell in between.
+const FILED_AHEAD_MS: u64 = 60_000;
+
+/// The generations from the one holding `now_ms` + [`FILED_AHEAD_MS`] back to the one
+/// holding `oldest`, newest first.
+fn spanned(span: Span, now_ms: u64, oldest: u64) -> Vec<Bounds> {
+    let mut out = Vec::new();
+    let mut at = now_ms.saturating_add(FILED_AHEAD_MS);
+    loop {
+        let bounds = span.around(at);
+        out.push(bounds);
+        if bounds.0 <= oldest {
+            return out;
+        }
+        at = bounds.0 - 1;
+    }
 }
 
 /// The newest entry for `key` a reader sees, within the TTL of `now_ms`, with generations
@@ -206,5 +218,35 @@ pub(super) fn read(
             .filter(|&e| fresh(e))),
         Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
         Err(e) => Err(StoreError::db(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: u64 = 86_400_000;
+
+    #[test]
+    fn a_lookup_just_before_a_boundary_also_reads_the_next_generation() {
+        let span = Span::new(std::time::Duration::from_millis(DAY));
+        let boundary = 20_000 * DAY;
+        let now = boundary - 10;
+        assert_eq!(
+            spanned(span, now, now - DAY),
+            [
+                (boundary, boundary + DAY),
+                (boundary - DAY, boundary),
+                (boundary - 2 * DAY, boundary - DAY)
+            ]
+        );
+        let midday = boundary - DAY / 2;
+        assert_eq!(
+            spanned(span, midday, midday - DAY),
+            [
+                (boundary - DAY, boundary),
+                (boundary - 2 * DAY, boundary - DAY)
+            ]
+        );
     }
 }
