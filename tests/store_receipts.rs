@@ -236,11 +236,19 @@ async fn dead_letters_are_kept_and_replayed_in_order() {
     let pending = o.pending("acme", 0, 100).unwrap();
     assert_eq!(pending.len(), 3);
     let seqs: Vec<u64> = pending.iter().map(|e| e.seq).collect();
+    assert_eq!(o.backlog("acme").unwrap(), 3);
     o.dead_letter("acme", seqs[..2].to_vec()).await.unwrap();
     assert_eq!(o.pending("acme", 0, 100).unwrap().len(), 1);
     assert_eq!(o.dead_letters("acme", 10).unwrap().len(), 2);
+    assert_eq!(
+        o.backlog("acme").unwrap(),
+        1,
+        "dead letters are not waiting"
+    );
     o.delivered("acme", seqs[2..].to_vec()).await.unwrap();
+    assert_eq!(o.backlog("acme").unwrap(), 0);
     assert_eq!(o.replay("acme").await.unwrap(), 2);
+    assert_eq!(o.backlog("acme").unwrap(), 2);
     let again = o.pending("acme", seqs[2], 100).unwrap();
     assert_eq!(again.len(), 2, "replayed events come after the cursor");
     assert_eq!(again[0].json, pending[0].json);
@@ -263,9 +271,14 @@ async fn acknowledged_events_go_and_the_others_between_them_stay() {
     o.delivered("acme", vec![seqs[2], seqs[0]]).await.unwrap();
     let left = pending_seqs(&o);
     assert_eq!(left, [seqs[1], seqs[3]]);
+    assert_eq!(o.backlog("acme").unwrap(), 2);
+    // Acknowledged twice (a webhook retried after its answer was lost): counted once.
+    o.delivered("acme", vec![seqs[0]]).await.unwrap();
+    assert_eq!(o.backlog("acme").unwrap(), 2);
     o.delivered("acme", Vec::new()).await.unwrap();
     o.delivered("acme", vec![seqs[1], seqs[3]]).await.unwrap();
     assert!(o.pending("acme", 0, 100).unwrap().is_empty());
+    assert_eq!(o.backlog("acme").unwrap(), 0);
 }
 
 #[tokio::test]

@@ -3,9 +3,9 @@
 //! written in the same commit as the receipt or inbound message that made them, so the SMSC
 //! is acknowledged only once the event cannot be lost.
 
-use redb::{ReadTransaction, ReadableTable, TableDefinition};
+use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
 
-use super::tables::{DEAD_LETTERS, EVENTS, META, Tables};
+use super::tables::{DEAD_LETTERS, EVENT_COUNTS, EVENTS, EVENTS_COUNTED, META, Tables};
 use super::writer::StoreError;
 use crate::webhook::PendingEvent;
 
@@ -24,6 +24,7 @@ pub(super) fn append(t: &mut Tables<'_>, account: &str, json: &[u8]) -> Result<u
     t.events
         .insert((account, n), json)
         .map_err(StoreError::db)?;
+    t.count_events(account, 1);
     Ok(n)
 }
 
@@ -64,12 +65,38 @@ fn read(
 
 /// Events waiting for `account` (its webhook backlog).
 pub(super) fn backlog(txn: &ReadTransaction, account: &str) -> Result<u64, StoreError> {
-    let events = txn.open_table(EVENTS).map_err(StoreError::db)?;
-    let n = events
-        .range((account, 0)..=(account, u64::MAX))
+    let counts = txn.open_table(EVENT_COUNTS).map_err(StoreError::db)?;
+    Ok(counts
+        .get(account)
         .map_err(StoreError::db)?
-        .count();
-    Ok(n as u64)
+        .map_or(0, |v| v.value()))
+}
+
+/// Counts the events of a database written before [`EVENT_COUNTS`] existed, once.
+pub(super) fn count_once(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let mut meta = txn.open_table(META).map_err(StoreError::db)?;
+    if meta.get(EVENTS_COUNTED).map_err(StoreError::db)?.is_some() {
+        return Ok(());
+    }
+    let mut counted: Vec<(String, u64)> = Vec::new();
+    let events = txn.open_table(EVENTS).map_err(StoreError::db)?;
+    for entry in events.iter().map_err(StoreError::db)? {
+        let (k, _) = entry.map_err(StoreError::db)?;
+        let account = k.value().0;
+        // The table is in account order: each account's events are one run.
+        match counted.last_mut() {
+            Some((a, n)) if a == account => *n += 1,
+            _ => counted.push((account.to_owned(), 1)),
+        }
+    }
+    let mut counts = txn.open_table(EVENT_COUNTS).map_err(StoreError::db)?;
+    for (account, n) in &counted {
+        counts
+            .insert(account.as_str(), *n)
+            .map_err(StoreError::db)?;
+    }
+    meta.insert(EVENTS_COUNTED, 1).map_err(StoreError::db)?;
+    Ok(())
 }
 
 /// Removes events the webhook acknowledged.
@@ -85,11 +112,16 @@ pub(super) fn delivered(
     // A batch is a run of the account's queue read in order, so its events sit side by side:
     // one pass over that span removes them all, where a removal each walked the tree from its
     // root again (a twentieth of the writer's time). Anything else in the span stays.
+    let mut removed = 0i64;
     t.events
         .retain_in((account, first)..=(account, last), |(_, s), _| {
-            seqs.binary_search(&s).is_err()
+            let keep = seqs.binary_search(&s).is_err();
+            removed += i64::from(!keep);
+            keep
         })
-        .map_err(StoreError::db)
+        .map_err(StoreError::db)?;
+    t.count_events(account, -removed);
+    Ok(())
 }
 
 /// Moves events whose retries ran out to the dead letters.
@@ -108,6 +140,7 @@ pub(super) fn dead_letter(
             t.dead_letters
                 .insert((account, s), json.as_slice())
                 .map_err(StoreError::db)?;
+            t.count_events(account, -1);
         }
     }
     Ok(())
@@ -143,4 +176,40 @@ pub(super) fn replay(t: &mut Tables<'_>, account: &str) -> Result<usize, StoreEr
         append(t, account, json)?;
     }
     Ok(letters.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redb::{Database, ReadableDatabase};
+
+    #[test]
+    fn a_database_written_before_event_counts_is_counted_once_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("old.redb")).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut events = txn.open_table(EVENTS).unwrap();
+            for (account, seq) in [("acme", 1), ("beta", 2), ("acme", 3), ("acme", 4)] {
+                events.insert((account, seq), &b"{}"[..]).unwrap();
+            }
+        }
+        txn.commit().unwrap();
+        let backlog_of = |account| backlog(&db.begin_read().unwrap(), account);
+
+        let txn = db.begin_write().unwrap();
+        count_once(&txn).unwrap();
+        txn.commit().unwrap();
+        assert_eq!(backlog_of("acme").unwrap(), 3);
+        assert_eq!(backlog_of("beta").unwrap(), 1);
+        assert_eq!(backlog_of("gamma").unwrap(), 0);
+
+        // Counted already: an event removed behind the counts' back stays counted, which
+        // shows the events are not counted a second time.
+        let txn = db.begin_write().unwrap();
+        txn.open_table(EVENTS).unwrap().remove(("beta", 2)).unwrap();
+        count_once(&txn).unwrap();
+        txn.commit().unwrap();
+        assert_eq!(backlog_of("beta").unwrap(), 1);
+    }
 }

@@ -218,6 +218,7 @@ impl Outbox {
         let txn = db.begin_write().map_err(StoreError::db)?;
         drop(Tables::open(&txn, 0, spans, now_ms())?);
         ClientRefs::note_legacy(&txn, now_ms())?;
+        events::count_once(&txn)?;
         txn.commit().map_err(StoreError::db)?;
         // Also without a journal now: a daemon started without one after running with one
         // would otherwise leave accepted messages behind.

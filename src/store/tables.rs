@@ -35,6 +35,12 @@ pub(super) const LEGACY_DUPLICATES_BY_AGE: TableDefinition<&[u8], ()> =
 
 /// (account, seq) → one event, a JSON object.
 pub(super) const EVENTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("events");
+/// account → how many events wait in [`EVENTS`] for it: the webhook backlog, read every
+/// second by the metrics sampler, where counting the queue would take time that grows with it.
+pub(super) const EVENT_COUNTS: TableDefinition<&str, u64> = TableDefinition::new("event_counts");
+/// In `META`: set once [`EVENT_COUNTS`] counts every event (a database written before it
+/// existed is counted once, at open).
+pub(super) const EVENTS_COUNTED: &str = "events_counted";
 /// (account, seq) → a dead-lettered event.
 pub(super) const DEAD_LETTERS: TableDefinition<(&str, u64), &[u8]> =
     TableDefinition::new("dead_letters");
@@ -74,6 +80,9 @@ pub(super) struct Tables<'t> {
     pub(super) duplicates: Table<'t, (u64, u128), u128>,
     pub(super) duplicates_bounds: Bounds,
     pub(super) events: Table<'t, (&'static str, u64), &'static [u8]>,
+    pub(super) event_counts: Table<'t, &'static str, u64>,
+    /// Changes to [`EVENT_COUNTS`] made in this commit, per account, written at close.
+    pub(super) event_deltas: Vec<(String, i64)>,
     pub(super) dead_letters: Table<'t, (&'static str, u64), &'static [u8]>,
     /// The correlation generation new entries go to (see `correlation.rs`).
     pub(super) correlation: Correlation<'t>,
@@ -111,6 +120,8 @@ impl<'t> Tables<'t> {
             duplicates: DUPLICATES.open(txn, duplicates_bounds)?,
             duplicates_bounds,
             events: txn.open_table(EVENTS).map_err(db)?,
+            event_counts: txn.open_table(EVENT_COUNTS).map_err(db)?,
+            event_deltas: Vec::new(),
             dead_letters: txn.open_table(DEAD_LETTERS).map_err(db)?,
             correlation: Correlation::open(txn, spans.correlation, now_ms)?,
             parked: txn.open_table(PARKED).map_err(db)?,
@@ -129,11 +140,37 @@ impl<'t> Tables<'t> {
         self.seq
     }
 
-    /// Records the sequence (once per commit, not once per event) and closes every table;
+    /// Notes that `account` has `delta` more events waiting (fewer, when negative).
+    pub(super) fn count_events(&mut self, account: &str, delta: i64) {
+        match self.event_deltas.iter_mut().find(|(a, _)| a == account) {
+            Some((_, d)) => *d += delta,
+            None => self.event_deltas.push((account.to_owned(), delta)),
+        }
+    }
+
+    /// Records the sequence and the event counts (once per commit, not once per event) and
+    /// closes every table;
     /// the last sequence number given out.
     pub(super) fn close(mut self) -> Result<u64, StoreError> {
         if self.seq != self.seq_at_open {
             self.meta.insert("seq", self.seq).map_err(StoreError::db)?;
+        }
+        for (account, delta) in std::mem::take(&mut self.event_deltas) {
+            let was = self
+                .event_counts
+                .get(account.as_str())
+                .map_err(StoreError::db)?
+                .map_or(0, |v| v.value());
+            let now = was.saturating_add_signed(delta);
+            if now == 0 {
+                self.event_counts
+                    .remove(account.as_str())
+                    .map_err(StoreError::db)?;
+            } else {
+                self.event_counts
+                    .insert(account.as_str(), now)
+                    .map_err(StoreError::db)?;
+            }
         }
         Ok(self.seq)
     }
