@@ -1,7 +1,8 @@
 //! Webhook events waiting on disk: each account's queue in sequence order, and its dead
 //! letters (events whose retries ran out, kept until an admin replays them). Events are
 //! written in the same commit as the receipt or inbound message that made them, so the SMSC
-//! is acknowledged only once the event cannot be lost.
+//! is acknowledged only once the event cannot be lost. Each account's count of waiting events
+//! is kept beside its queue, in the same commits, so its backlog is read without counting.
 
 use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
 

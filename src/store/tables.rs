@@ -149,8 +149,7 @@ impl<'t> Tables<'t> {
     }
 
     /// Records the sequence and the event counts (once per commit, not once per event) and
-    /// closes every table;
-    /// the last sequence number given out.
+    /// closes every table; the last sequence number given out.
     pub(super) fn close(mut self) -> Result<u64, StoreError> {
         if self.seq != self.seq_at_open {
             self.meta.insert("seq", self.seq).map_err(StoreError::db)?;
