@@ -633,8 +633,6 @@ fn weigh(op: &Op) -> usize {
     }
 }
 
-/// Applies one batch through tables opened once for all of it. The event sequence moves on
-/// only when the batch commits: a failed batch gives its numbers out again.
 /// Stores messages the journal has (`segment`) in the database, trying again every
 /// [`STORE_AGAIN`] while the database fails; then tells the journal, which lets them go.
 async fn store_journaled(
@@ -680,6 +678,8 @@ async fn store_journaled(
     }
 }
 
+/// Applies one batch through tables opened once for all of it. The event sequence moves on
+/// only when the batch commits: a failed batch gives its numbers out again.
 fn apply_batch(
     txn: &WriteTransaction,
     ops: Vec<Op>,
