@@ -1,7 +1,7 @@
 //! The outbox: accepted batches survive a reopen, OTP is due before bulk, pages go on from a
 //! cursor, held messages wait for their time, `client_ref` repeats return the first id, the bound refuses without storing,
-//! final messages leave the due index, and a save that does not read the record back still
-//! moves it in the index.
+//! final messages leave the due index, a save that does not read the record back still
+//! moves it in the index, and fresh messages stay listed until their first attempt is saved.
 
 mod common;
 
@@ -11,8 +11,8 @@ use std::time::Duration;
 use smppd::message::{Kind, Message, MessageId, Segment, Status};
 use smppd::policy::Charge;
 use smppd::store::{
-    Accepted, CLIENT_REF_TTL_MS, CommitLimits, DueCursor, GenerationSpan, GenerationSpans, Outbox,
-    Since,
+    Accepted, CLIENT_REF_TTL_MS, CommitLimits, DueCursor, DueMessage, GenerationSpan,
+    GenerationSpans, Outbox, Since,
 };
 
 use common::clock::{now_ms, past};
@@ -56,6 +56,10 @@ fn message(kind: Kind, at_ms: u64, due_ms: u64, client_ref: Option<&str>) -> Mes
 
 fn ids(ms: &[Message]) -> Vec<MessageId> {
     ms.iter().map(|m| m.id).collect()
+}
+
+fn listed(page: &[DueMessage]) -> Vec<MessageId> {
+    page.iter().map(|d| d.message.id).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,36 +111,48 @@ async fn pages_go_on_from_the_cursor_and_a_reset_finds_what_came_due_behind_it()
     let none = |_| false;
     // OTP first, then bulk; each page goes on after the last.
     let page = outbox.due_from(now + 10, 3, &none, &mut cursor).unwrap();
-    assert_eq!(ids(&page), [otp[0].id, otp[1].id, bulk[0].id]);
+    assert_eq!(listed(&page), [otp[0].id, otp[1].id, bulk[0].id]);
     let page = outbox.due_from(now + 10, 3, &none, &mut cursor).unwrap();
-    assert_eq!(ids(&page), [bulk[1].id, bulk[2].id]);
+    assert_eq!(listed(&page), [bulk[1].id, bulk[2].id]);
     // What the skip names is passed over, and the cursor still moves past it.
     let mut skipping = DueCursor::default();
     let first_otp = |id| id == otp[0].id;
     let page = outbox
         .due_from(now + 10, 1, &first_otp, &mut skipping)
         .unwrap();
-    assert_eq!(ids(&page), [otp[1].id]);
+    assert_eq!(listed(&page), [otp[1].id]);
     let page = outbox.due_from(now + 10, 1, &none, &mut skipping).unwrap();
-    assert_eq!(ids(&page), [bulk[0].id]);
+    assert_eq!(listed(&page), [bulk[0].id]);
 
-    // New work is due after the cursor in both lanes: found without a reset.
+    // New work is due after the cursor in both lanes: found without a reset, the index's in
+    // order of due time among the fresh.
     let late_otp = message(Kind::Otp, now + 5, now + 5, None);
     let late_bulk = message(Kind::Bulk, now + 5, now + 5, None);
-    // Released from hold at a time behind the cursor: not found until it is reset.
-    let behind = Message {
+    let released = Message {
         status: Status::Queued,
         ..message(Kind::Bulk, now - 60_000, now - 1, None)
     };
     outbox
         .accept(
-            vec![late_otp.clone(), late_bulk.clone(), behind.clone()],
+            vec![late_otp.clone(), late_bulk.clone(), released.clone()],
             1000,
         )
         .await
         .unwrap();
     let page = outbox.due_from(now + 10, 10, &none, &mut cursor).unwrap();
-    assert_eq!(ids(&page), [late_otp.id, late_bulk.id]);
+    assert_eq!(listed(&page), [late_otp.id, released.id, late_bulk.id]);
+    assert!(
+        outbox
+            .due_from(now + 10, 10, &none, &mut cursor)
+            .unwrap()
+            .is_empty()
+    );
+    // Due at a time behind where the index's cursor stopped: not found until it is reset.
+    let behind = Message {
+        status: Status::Queued,
+        ..message(Kind::Bulk, now - 60_000, now - 2, None)
+    };
+    outbox.accept(vec![behind.clone()], 1000).await.unwrap();
     assert!(
         outbox
             .due_from(now + 10, 10, &none, &mut cursor)
@@ -152,8 +168,9 @@ async fn pages_go_on_from_the_cursor_and_a_reset_finds_what_came_due_behind_it()
     );
     cursor.reset();
     let page = outbox.due_from(now + 10, 10, &none, &mut cursor).unwrap();
-    assert_eq!(page.len(), 8);
-    assert_eq!(page[3].id, behind.id);
+    assert_eq!(page.len(), 9);
+    assert_eq!(page[3].message.id, behind.id);
+    assert_eq!(page[4].message.id, released.id);
     // `due_except` always reads from the head.
     assert_eq!(
         ids(&outbox.due_except(now + 10, 1, &none).unwrap()),
@@ -276,6 +293,103 @@ async fn an_untouched_save_moves_the_message_from_the_due_time_it_was_read_with(
     assert!(outbox.due(u64::MAX, 10).unwrap().is_empty());
     assert_eq!(outbox.queued().unwrap(), 0);
     assert_eq!(outbox.get(m.id).unwrap().unwrap().status, Status::Submitted);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fresh_messages_stay_listed_until_their_first_attempt_is_saved_even_across_a_reopen() {
+    let p = path("fresh");
+    let now = 1_800_000_000_000u64;
+    // Five bulk in one millisecond, two OTP in the next, and one held for a minute.
+    let bulk: Vec<Message> = (0..5)
+        .map(|_| message(Kind::Bulk, now, now, None))
+        .collect();
+    let otp: Vec<Message> = (0..2)
+        .map(|_| message(Kind::Otp, now + 1, now + 1, None))
+        .collect();
+    let held = message(Kind::Bulk, now, now + 60_000, None);
+    let outbox = Outbox::open(&p, CommitLimits::default()).unwrap();
+    let all: Vec<Message> = bulk.iter().chain(&otp).chain([&held]).cloned().collect();
+    outbox.accept(all, 1000).await.unwrap();
+    assert_eq!(outbox.queued().unwrap(), 8);
+    let mut cursor = DueCursor::default();
+    let page = outbox
+        .due_from(now + 1, 100, &|_| false, &mut cursor)
+        .unwrap();
+    assert_eq!(page.len(), 7);
+    assert!(page.iter().all(|d| d.fresh));
+    assert!(page[..2].iter().all(|d| d.message.kind == Kind::Otp));
+
+    // First attempts saved for one OTP and two bulk: off the list, in one commit each.
+    for m in [&otp[0], &bulk[1], &bulk[3]] {
+        let sent = Message {
+            status: Status::Submitted,
+            attempts: 1,
+            ..m.clone()
+        };
+        outbox
+            .save_correlated(sent, Vec::new(), Since::Fresh)
+            .await
+            .unwrap();
+    }
+    assert_eq!(outbox.queued().unwrap(), 5);
+    let left = [otp[1].id, bulk[0].id, bulk[2].id, bulk[4].id];
+    let mut page = ids(&outbox.due(now + 1, 100).unwrap());
+    page[1..].sort();
+    let mut expected = left;
+    expected[1..].sort();
+    assert_eq!(page, expected);
+    outbox.close().await;
+
+    // A restart finds the rest, listed as fresh, and the held one once it is due.
+    let outbox = Outbox::open(&p, CommitLimits::default()).unwrap();
+    assert_eq!(outbox.queued().unwrap(), 5);
+    let page = outbox
+        .due_from(now + 60_000, 100, &|_| false, &mut DueCursor::default())
+        .unwrap();
+    assert_eq!(page.len(), 5);
+    assert_eq!(page[0].message.id, otp[1].id);
+    assert_eq!(page.iter().filter(|d| d.fresh).count(), 4);
+    assert!(page.iter().any(|d| !d.fresh && d.message.id == held.id));
+    // The bound counts them: one more than room for is refused.
+    let more = message(Kind::Bulk, now + 2, now + 2, None);
+    let got = outbox.accept(vec![more.clone()], 5).await.unwrap();
+    assert_eq!(got, [Accepted::Overloaded]);
+
+    // A retry goes to the index; an untouched save and a save that reads the record back
+    // take fresh ones off the list too.
+    let retry = Message {
+        attempts: 1,
+        due_ms: now + 30_000,
+        ..bulk[0].clone()
+    };
+    outbox
+        .save_correlated(retry, Vec::new(), Since::Fresh)
+        .await
+        .unwrap();
+    let untouched = Message {
+        status: Status::Submitted,
+        attempts: 1,
+        ..bulk[2].clone()
+    };
+    let since = Since::Untouched { due_ms: now };
+    outbox
+        .save_correlated(untouched, Vec::new(), since)
+        .await
+        .unwrap();
+    for m in [&otp[1], &bulk[4]] {
+        let read = Message {
+            status: Status::Failed,
+            attempts: 1,
+            ..m.clone()
+        };
+        outbox.save(read).await.unwrap();
+    }
+    assert_eq!(outbox.queued().unwrap(), 2);
+    assert!(outbox.due(now + 29_999, 100).unwrap().is_empty());
+    assert_eq!(
+        ids(&outbox.due(now + 60_000, 100).unwrap()),
+        [bulk[0].id, held.id]
+    );
 }
 
 #[test]

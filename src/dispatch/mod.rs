@@ -23,7 +23,7 @@ pub use outcome::{MAX_ATTEMPTS, Next, is_temporary, record, settle};
 use crate::carrier::Carrier;
 use crate::config::{CarrierSettings, MessageIdFormat, OnTimeout};
 use crate::message::{Message, MessageId, SegmentStatus};
-use crate::store::{DueCursor, MessageStore, Since};
+use crate::store::{DueCursor, DueMessage, MessageStore, Since};
 use crate::text::{ReferenceAllocator, TextError, TextProfile};
 
 /// Messages read from the outbox per round.
@@ -169,7 +169,7 @@ impl Dispatcher {
             };
             let full = due.len() >= PAGE;
             let mut started = 0;
-            for message in due {
+            for DueMessage { message, fresh } in due {
                 // No bind up anywhere on its route: it waits on disk, costing no attempt.
                 if !self.route_up(&message) {
                     continue;
@@ -187,7 +187,7 @@ impl Dispatcher {
                 let stop = shutdown.clone();
                 tasks.spawn(async move {
                     let id = message.id;
-                    me.dispatch(message, &stop).await;
+                    me.dispatch(message, fresh, &stop).await;
                     if let Ok(mut d) = me.done.lock() {
                         d.push(id);
                     }
@@ -224,18 +224,19 @@ impl Dispatcher {
             .any(|name| carriers.get(name).is_some_and(|r| r.carrier.is_up()))
     }
 
-    /// One attempt at one message, recorded durably whatever happens; unless `stop` withdrew
-    /// it before any part was sent, when it stays on disk as it was.
-    async fn dispatch(&self, mut message: Message, stop: &CancellationToken) {
+    /// One attempt at one message (`fresh`: as the outbox listed it), recorded durably
+    /// whatever happens; unless `stop` withdrew it before any part was sent, when it stays on
+    /// disk as it was.
+    async fn dispatch(&self, mut message: Message, fresh: bool, stop: &CancellationToken) {
         message.attempts += 1;
         // Before its first save no correlation exists, so no receipt can touch the record
         // while this copy is out: the save need not read it back.
-        let since = if message.attempts == 1 {
-            Since::Untouched {
+        let since = match (message.attempts, fresh) {
+            (1, true) => Since::Fresh,
+            (1, false) => Since::Untouched {
                 due_ms: message.due_ms,
-            }
-        } else {
-            Since::Read
+            },
+            _ => Since::Read,
         };
         let mut next = None;
         if !message

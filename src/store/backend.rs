@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use super::outbox::{Accepted, DueCursor, Outbox, Since};
+use super::outbox::{Accepted, DueCursor, DueMessage, Outbox, Since};
 use super::writer::StoreError;
 use crate::message::{Message, MessageId};
 use crate::policy::Charge;
@@ -64,7 +64,7 @@ pub trait MessageStore: Send + Sync + std::fmt::Debug {
     }
 
     /// As [`due_except`](MessageStore::due_except), going on from where `cursor` says the
-    /// last page stopped, and moving it. A backend without cursors reads from the head each
+    /// last page stopped, and moving it; each message says whether it was listed as fresh. A backend without cursors reads from the head each
     /// time (what `skip` names costs it more, nothing else).
     fn due_from(
         &self,
@@ -72,9 +72,16 @@ pub trait MessageStore: Send + Sync + std::fmt::Debug {
         limit: usize,
         skip: &dyn Fn(MessageId) -> bool,
         cursor: &mut DueCursor,
-    ) -> Result<Vec<Message>, StoreError> {
+    ) -> Result<Vec<DueMessage>, StoreError> {
         cursor.reset();
-        self.due_except(now_ms, limit, skip)
+        let page = self.due_except(now_ms, limit, skip)?;
+        Ok(page
+            .into_iter()
+            .map(|message| DueMessage {
+                message,
+                fresh: false,
+            })
+            .collect())
     }
 
     /// Messages waiting to be sent.
@@ -131,7 +138,7 @@ impl MessageStore for Outbox {
         limit: usize,
         skip: &dyn Fn(MessageId) -> bool,
         cursor: &mut DueCursor,
-    ) -> Result<Vec<Message>, StoreError> {
+    ) -> Result<Vec<DueMessage>, StoreError> {
         Outbox::due_from(self, now_ms, limit, skip, cursor)
     }
 

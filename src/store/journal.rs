@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use super::client_refs;
+use super::fresh;
 use super::generations::Span;
 use super::outbox::{Accepted, CLIENT_REF_TTL_MS};
 use super::tables::{DUE, JOURNALED, META};
@@ -631,7 +632,10 @@ impl Log {
             .map_err(StoreError::db)?
             .len()
             .map_err(StoreError::db)?;
-        let mut queued = due.saturating_add(self.shared.not_in(stored(&txn)?));
+        let fresh = fresh::count(&txn)?;
+        let mut queued = due
+            .saturating_add(fresh)
+            .saturating_add(self.shared.not_in(stored(&txn)?));
         let pending = self.shared.pending.lock().map_err(StoreError::db)?;
         let mut group_refs: HashMap<&str, (u128, u64)> = HashMap::new();
         let mut out = Vec::with_capacity(group.len());

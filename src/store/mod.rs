@@ -9,6 +9,7 @@ mod backend;
 mod client_refs;
 mod correlation;
 mod events;
+mod fresh;
 mod generations;
 mod journal;
 mod ledger;
@@ -19,7 +20,7 @@ mod writer;
 
 pub use backend::{MessageStore, StoreFuture};
 pub use generations::{Span as GenerationSpan, Spans as GenerationSpans};
-pub use outbox::{Accepted, CLIENT_REF_TTL_MS, DueCursor, Outbox, Since};
+pub use outbox::{Accepted, CLIENT_REF_TTL_MS, DueCursor, DueMessage, Outbox, Since};
 pub use receipts::{
     MAX_PARKED, MO_PARTS_WAIT_MS, MoRecord, PARK_FOR_MS, ReceiptOutcome, ReceiptRecord,
 };

@@ -12,6 +12,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Wri
 
 use super::client_refs::{self, ClientRefs};
 use super::events;
+use super::fresh::{self, FRESH};
 use super::generations::Spans;
 use super::journal::{self, Journal};
 use super::ledger;
@@ -40,6 +41,19 @@ pub enum Since {
         /// The due time the record was read with.
         due_ms: u64,
     },
+    /// The record is as read, and was read as a fresh message (`fresh.rs`): a first attempt
+    /// at a message due since it was accepted.
+    Fresh,
+}
+
+/// A message due to be sent, as a page of the outbox lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueMessage {
+    /// The message as stored.
+    pub message: Message,
+    /// Listed among the fresh messages (due since accepted, never tried) rather than in the
+    /// due index: its first attempt is saved with [`Since::Fresh`].
+    pub fresh: bool,
 }
 
 /// What became of one message handed to [`Outbox::accept`].
@@ -135,6 +149,7 @@ const DUE_KEY: usize = 25;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DueCursor {
     after: [Option<[u8; DUE_KEY]>; 2],
+    fresh_after: [Option<[u8; fresh::PLACE]>; 2],
 }
 
 impl DueCursor {
@@ -549,7 +564,8 @@ impl Outbox {
         limit: usize,
         skip: &dyn Fn(MessageId) -> bool,
     ) -> Result<Vec<Message>, StoreError> {
-        self.due_from(now_ms, limit, skip, &mut DueCursor::default())
+        let page = self.due_from(now_ms, limit, skip, &mut DueCursor::default())?;
+        Ok(page.into_iter().map(|d| d.message).collect())
     }
 
     /// As [`due_except`](Outbox::due_except), each lane read from after where `cursor` says
@@ -560,45 +576,84 @@ impl Outbox {
         limit: usize,
         skip: &dyn Fn(MessageId) -> bool,
         cursor: &mut DueCursor,
-    ) -> Result<Vec<Message>, StoreError> {
+    ) -> Result<Vec<DueMessage>, StoreError> {
         let txn = self.db.begin_read().map_err(StoreError::db)?;
         let due = txn.open_table(DUE).map_err(StoreError::db)?;
+        let fresh = txn.open_table(FRESH).map_err(StoreError::db)?;
         let messages = txn.open_table(MESSAGES).map_err(StoreError::db)?;
         // Grown one push at a time, a page of 512 was copied at every doubling, and its large
         // blocks sent the allocator down its slow path.
         let mut out = Vec::with_capacity(limit.min(MAX_PAGE_ROOM));
-        for (lane, after) in (0u8..).zip(cursor.after.iter_mut()) {
+        for (lane, (after, fresh_after)) in
+            (0u8..).zip(cursor.after.iter_mut().zip(cursor.fresh_after.iter_mut()))
+        {
             let mut end = [0xFFu8; DUE_KEY];
             end[0] = lane;
             end[1..9].copy_from_slice(&now_ms.to_be_bytes());
-            if after.is_some_and(|k| k > end) {
-                // The clock stepped back past where the last page stopped: nothing is due
-                // after it; the short page this makes resets the cursor.
-                continue;
-            }
             let first = [lane];
-            let start = match after {
+            let resume = *after;
+            let start = match &resume {
                 Some(k) => Bound::Excluded(&k[..]),
                 None => Bound::Included(&first[..]),
             };
-            let range = due
-                .range::<&[u8]>((start, Bound::Included(&end[..])))
-                .map_err(StoreError::db)?;
-            for entry in range {
+            // The clock stepped back past where the last page stopped: nothing in the index
+            // is due after it (the short page this makes resets the cursor).
+            let indexed = if resume.is_some_and(|k| k > end) {
+                None
+            } else {
+                Some(
+                    due.range::<&[u8]>((start, Bound::Included(&end[..])))
+                        .map_err(StoreError::db)?,
+                )
+            };
+            let mut indexed = indexed
+                .into_iter()
+                .flatten()
+                .filter_map(|entry| match entry {
+                    // A key of another length is no message's: passed over.
+                    Ok((key, _)) => <[u8; DUE_KEY]>::try_from(key.value()).ok().map(Ok),
+                    Err(e) => Some(Err(StoreError::db(e))),
+                })
+                .peekable();
+            let mut fresh = fresh::places(&fresh, lane, now_ms, *fresh_after)?.peekable();
+            // The index (held messages come due, retries) and the fresh messages, merged in
+            // order of due time.
+            loop {
+                let from_index = match (indexed.peek(), fresh.peek()) {
+                    (None, None) => break,
+                    (Some(Ok(k)), Some(Ok(place))) => k <= place,
+                    (Some(_), _) => true,
+                    (None, Some(_)) => false,
+                };
                 if out.len() >= limit {
                     return Ok(out);
                 }
-                let (key, _) = entry.map_err(StoreError::db)?;
-                let Ok(key) = <[u8; DUE_KEY]>::try_from(key.value()) else {
-                    continue;
+                let next = if from_index {
+                    indexed.next()
+                } else {
+                    fresh.next()
                 };
-                *after = Some(key);
+                let Some(key) = next.transpose()? else { break };
+                if from_index {
+                    *after = Some(key);
+                } else {
+                    *fresh_after = Some(key);
+                }
                 let id = u128::from_be_bytes(key[9..].try_into().unwrap_or([0; 16]));
                 if skip(MessageId(id)) {
                     continue;
                 }
-                if let Some(v) = messages.get(id).map_err(StoreError::db)? {
-                    out.push(decode(v.value())?);
+                let Some(v) = messages.get(id).map_err(StoreError::db)? else {
+                    continue;
+                };
+                let message = decode(v.value())?;
+                // A fresh message whose first attempt is saved is off the list in that
+                // commit; were it not, sending it twice would be worse than this check.
+                if from_index || message.attempts == 0 {
+                    out.push(DueMessage {
+                        message,
+                        fresh: !from_index,
+                    });
                 }
             }
         }
@@ -614,7 +669,7 @@ impl Outbox {
             Some(j) => j.not_in(&txn)?,
             None => 0,
         };
-        Ok(due.len().map_err(StoreError::db)? + journaled)
+        Ok(due.len().map_err(StoreError::db)? + fresh::count(&txn)? + journaled)
     }
 
     /// The writer's counters.
@@ -743,7 +798,7 @@ fn accept(
     admissions: Vec<(Message, Charge)>,
     max_queued: u64,
 ) -> Result<Vec<Accepted>, StoreError> {
-    let mut queued = t.due.len().map_err(StoreError::db)?;
+    let mut queued = t.queued()?;
     let mut out = Vec::with_capacity(admissions.len());
     let mut tally = ledger::Tally::default();
     for (m, charge) in admissions {
@@ -782,7 +837,11 @@ fn store_new(
     record: &[u8],
 ) -> Result<(), StoreError> {
     t.messages.insert(m.id.0, record).map_err(StoreError::db)?;
-    t.due.insert(&due_key(m)[..], ()).map_err(StoreError::db)?;
+    if fresh::is_fresh(m) {
+        t.fresh_changes.add(m);
+    } else {
+        t.due.insert(&due_key(m)[..], ()).map_err(StoreError::db)?;
+    }
     if let Some(r) = &m.client_ref {
         t.client_refs
             .insert(&ref_key(&m.account, r), (m.id.0, m.accepted_at_ms))?;
@@ -868,9 +927,18 @@ fn save(
             t.due
                 .remove(&due_key_at(&m, due_ms)[..])
                 .map_err(StoreError::db)?;
+            // Stored due when it was accepted: fresh, unless a version before fresh
+            // messages stored it.
+            if due_ms <= m.accepted_at_ms {
+                t.fresh_changes.remove(&m);
+            }
         }
+        Since::Fresh => t.fresh_changes.remove(&m),
         Since::Read => {
             if let Some(old) = load(t, m.id)? {
+                if fresh::is_fresh(&old) {
+                    t.fresh_changes.remove(&old);
+                }
                 t.due.remove(&due_key(&old)[..]).map_err(StoreError::db)?;
                 // A receipt may have settled a segment while this copy was out being
                 // dispatched.

@@ -4,10 +4,11 @@
 //! batch rather than once per operation, which at hundreds of operations a batch was a sixth
 //! of its time.
 
-use redb::{ReadableTable, Table, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata, Table, TableDefinition, WriteTransaction};
 
 use super::client_refs::{ClientRefs, LEGACY_BEFORE};
 use super::correlation::Correlation;
+use super::fresh::{self, FRESH};
 use super::generations::{Bounds, DUPLICATES, Spans};
 use super::writer::StoreError;
 
@@ -45,7 +46,7 @@ pub(super) const EVENTS_COUNTED: &str = "events_counted";
 pub(super) const DEAD_LETTERS: TableDefinition<(&str, u64), &[u8]> =
     TableDefinition::new("dead_letters");
 /// Named counters: "seq", the last event sequence number given out;
-/// `client_refs::LEGACY_BEFORE`; and [`JOURNALED`].
+/// `client_refs::LEGACY_BEFORE`; [`JOURNALED`]; and `fresh::FRESH_COUNT`.
 pub(super) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// In `META`: how many messages the database has taken from the accept journal as it runs
 /// (`Op::Stored`; replay at start is not counted), ever. Read in the same snapshot as the due
@@ -72,6 +73,10 @@ pub(super) struct Tables<'t> {
     pub(super) txn: &'t WriteTransaction,
     pub(super) messages: Table<'t, u128, &'static [u8]>,
     pub(super) due: Table<'t, &'static [u8], ()>,
+    /// Messages due since they were accepted, by lane and millisecond (`fresh.rs`).
+    pub(super) fresh: Table<'t, &'static [u8], &'static [u8]>,
+    /// What this commit adds to and takes from [`fresh`](Self::fresh), written at close.
+    pub(super) fresh_changes: fresh::Changes,
     pub(super) client_refs: ClientRefs<'t>,
     pub(super) usage: Table<'t, &'static str, (u32, u64)>,
     pub(super) credit: Table<'t, &'static str, (u64, u64)>,
@@ -114,6 +119,8 @@ impl<'t> Tables<'t> {
             txn,
             messages: txn.open_table(MESSAGES).map_err(db)?,
             due: txn.open_table(DUE).map_err(db)?,
+            fresh: txn.open_table(FRESH).map_err(db)?,
+            fresh_changes: fresh::Changes::default(),
             client_refs: ClientRefs::open(txn, spans.client_refs, now_ms, legacy_refs)?,
             usage: txn.open_table(USAGE).map_err(db)?,
             credit: txn.open_table(CREDIT).map_err(db)?,
@@ -148,9 +155,19 @@ impl<'t> Tables<'t> {
         }
     }
 
-    /// Records the sequence and the event counts (once per commit, not once per event) and
-    /// closes every table; the last sequence number given out.
+    /// Messages waiting to be sent, this commit's changes so far included: the due index's
+    /// and the fresh ones.
+    pub(super) fn queued(&self) -> Result<u64, StoreError> {
+        let due = self.due.len().map_err(StoreError::db)?;
+        let fresh =
+            fresh::count_in(&self.meta)?.saturating_add_signed(self.fresh_changes.pending());
+        Ok(due.saturating_add(fresh))
+    }
+
+    /// Records the fresh messages, the sequence and the event counts (once per commit, not
+    /// once per message or event) and closes every table; the last sequence number given out.
     pub(super) fn close(mut self) -> Result<u64, StoreError> {
+        std::mem::take(&mut self.fresh_changes).write(&mut self.fresh, &mut self.meta)?;
         if self.seq != self.seq_at_open {
             self.meta.insert("seq", self.seq).map_err(StoreError::db)?;
         }
