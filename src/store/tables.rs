@@ -8,6 +8,7 @@ use redb::{ReadableTable, ReadableTableMetadata, Table, TableDefinition, WriteTr
 
 use super::client_refs::{ClientRefs, LEGACY_BEFORE};
 use super::correlation::Correlation;
+use super::events;
 use super::fresh::{self, FRESH};
 use super::generations::{Bounds, DUPLICATES, Spans};
 use super::writer::StoreError;
@@ -34,7 +35,8 @@ pub(super) const LEGACY_DUPLICATES: TableDefinition<u128, (u128, u64)> =
 pub(super) const LEGACY_DUPLICATES_BY_AGE: TableDefinition<&[u8], ()> =
     TableDefinition::new("duplicates_by_age");
 
-/// (account, seq) → one event, a JSON object.
+/// (account, seq) → one event, a JSON object; or, keyed by the first one's seq, a commit's
+/// events for the account (`events.rs`).
 pub(super) const EVENTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("events");
 /// account → how many events wait in [`EVENTS`] for it: the webhook backlog, read every
 /// second by the metrics sampler, where counting the queue would take time that grows with it.
@@ -88,6 +90,8 @@ pub(super) struct Tables<'t> {
     pub(super) event_counts: Table<'t, &'static str, u64>,
     /// Changes to [`EVENT_COUNTS`] made in this commit, per account, written at close.
     pub(super) event_deltas: Vec<(String, i64)>,
+    /// The events this commit queues, an entry per account, written at close (`events.rs`).
+    pub(super) event_groups: Vec<events::Group>,
     pub(super) dead_letters: Table<'t, (&'static str, u64), &'static [u8]>,
     /// The correlation generation new entries go to (see `correlation.rs`).
     pub(super) correlation: Correlation<'t>,
@@ -129,6 +133,7 @@ impl<'t> Tables<'t> {
             events: txn.open_table(EVENTS).map_err(db)?,
             event_counts: txn.open_table(EVENT_COUNTS).map_err(db)?,
             event_deltas: Vec::new(),
+            event_groups: Vec::new(),
             dead_letters: txn.open_table(DEAD_LETTERS).map_err(db)?,
             correlation: Correlation::open(txn, spans.correlation, now_ms)?,
             parked: txn.open_table(PARKED).map_err(db)?,
@@ -164,10 +169,11 @@ impl<'t> Tables<'t> {
         Ok(due.saturating_add(fresh))
     }
 
-    /// Records the fresh messages, the sequence and the event counts (once per commit, not
-    /// once per message or event) and closes every table; the last sequence number given out.
+    /// Records the fresh messages, the events, the sequence and the event counts (once per
+    /// commit, not once per message or event) and closes every table; the last sequence number given out.
     pub(super) fn close(mut self) -> Result<u64, StoreError> {
         std::mem::take(&mut self.fresh_changes).write(&mut self.fresh, &mut self.meta)?;
+        events::write_groups(&mut self.events, std::mem::take(&mut self.event_groups))?;
         if self.seq != self.seq_at_open {
             self.meta.insert("seq", self.seq).map_err(StoreError::db)?;
         }
