@@ -392,6 +392,31 @@ async fn fresh_messages_stay_listed_until_their_first_attempt_is_saved_even_acro
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_of_a_newer_storage_layout_is_refused_and_one_of_this_layout_opens() {
+    let p = path("layout");
+    let outbox = Outbox::open(&p, CommitLimits::default()).unwrap();
+    outbox.close().await;
+    // Reopened by this version: fine.
+    Outbox::open(&p, CommitLimits::default())
+        .unwrap()
+        .close()
+        .await;
+    {
+        let db = redb::Database::open(&p).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(redb::TableDefinition::<&str, u64>::new("meta"))
+            .unwrap()
+            .insert("layout", 99)
+            .unwrap();
+        txn.commit().unwrap();
+    }
+    let err = Outbox::open(&p, CommitLimits::default()).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("storage layout 99"), "{text}");
+    assert!(text.contains(&p.display().to_string()), "{text}");
+}
+
 #[test]
 fn message_ids_sort_by_time_and_print_as_ulids() {
     let a = MessageId::generate(1_800_000_000_000);

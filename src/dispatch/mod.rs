@@ -287,8 +287,8 @@ impl Dispatcher {
             message.due_ms = now.saturating_add(delay);
         }
         if let Err(e) = self.outbox.save(message, correlate, since).await {
-            // The record stays as it was on disk: the message is sent again after a restart,
-            // never lost.
+            // The record stays as it was on disk: the message is listed as due again and sent
+            // again, never lost.
             tracing::error!(error = %e, "cannot record a dispatch outcome");
         }
     }

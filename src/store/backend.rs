@@ -64,8 +64,9 @@ pub trait MessageStore: Send + Sync + std::fmt::Debug {
     }
 
     /// As [`due_except`](MessageStore::due_except), going on from where `cursor` says the
-    /// last page stopped, and moving it; each message says whether it was listed as fresh. A backend without cursors reads from the head each
-    /// time (what `skip` names costs it more, nothing else).
+    /// last page stopped, and moving it; each message says whether it was listed as fresh. A
+    /// backend without cursors reads from the head each time (what `skip` names costs it
+    /// more, nothing else).
     fn due_from(
         &self,
         now_ms: u64,

@@ -4,8 +4,8 @@
 //! is acknowledged only once the event cannot be lost. Each account's count of waiting events
 //! is kept beside its queue, in the same commits, so its backlog is read without counting.
 //!
-//! A commit's events for one account go into one entry of the queue, keyed by the first one's
-//! sequence number (a B-tree insert per event was a tenth of the writer's time while receipts
+//! A commit's events for one account go into one entry of the queue (a few, for thousands),
+//! keyed by the first one's sequence number (a B-tree insert per event was a tenth of the writer's time while receipts
 //! pour in); an entry written before that holds one event, its JSON alone. An entry's key is
 //! never above its events' numbers, and every event of an entry comes before those of the
 //! next, so the entry holding an event is the last one keyed at or below it.
@@ -29,6 +29,10 @@ pub(super) fn last_seq(txn: &ReadTransaction) -> Result<u64, StoreError> {
 /// each event: its sequence number (u64 BE), its length (u32 BE) and its JSON.
 const GROUP: u8 = 0;
 
+/// How large a group grows before the account's next event starts another (a commit of
+/// thousands of receipts, or a replay of every dead letter, makes several entries).
+const GROUP_BYTES: usize = 32 * 1024;
+
 /// One account's events of one commit, packed as an entry is, written when the commit's
 /// tables close.
 #[derive(Debug)]
@@ -42,7 +46,14 @@ pub(super) struct Group {
 pub(super) fn append(t: &mut Tables<'_>, account: &str, json: &[u8]) -> Result<u64, StoreError> {
     let n = t.next_seq();
     let len = u32::try_from(json.len()).map_err(StoreError::db)?;
-    let at = match t.event_groups.iter().position(|g| g.account == account) {
+    // The account's latest group, unless it is full: a group is rewritten whole when part of
+    // it is delivered, and read from its start for each page, so it is kept small.
+    let open = t
+        .event_groups
+        .iter()
+        .rposition(|g| g.account == account)
+        .filter(|&at| t.event_groups[at].packed.len() < GROUP_BYTES);
+    let at = match open {
         Some(at) => at,
         None => {
             t.event_groups.push(Group {
@@ -408,6 +419,43 @@ mod tests {
         commit(&db, seq, |t| delivered(t, "beta", vec![3]).unwrap());
         assert_eq!(entries(&db), 0);
         assert_eq!(backlog(&db.begin_read().unwrap(), "acme").unwrap(), 0);
+    }
+
+    #[test]
+    fn a_commit_of_many_events_makes_several_entries_read_and_delivered_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("many.redb")).unwrap();
+        let padding = "x".repeat(200);
+        let seq = commit(&db, 0, |t| {
+            for n in 1..=1000u64 {
+                let json = format!(r#"{{"n":{n},"pad":"{padding}"}}"#);
+                append(t, "acme", json.as_bytes()).unwrap();
+            }
+        });
+        assert_eq!(seq, 1000);
+        // About 220 KB of events: no entry over the bound, so several of them.
+        assert!(entries(&db) >= 7, "{} entries", entries(&db));
+        let txn = db.begin_read().unwrap();
+        let all: Vec<u64> = pending(&txn, "acme", 0, 2000)
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(all, (1..=1000).collect::<Vec<_>>());
+        drop(txn);
+        // A delivered run across entries, as the sender's pages are.
+        commit(&db, seq, |t| {
+            delivered(t, "acme", (100..=400).collect()).unwrap()
+        });
+        let txn = db.begin_read().unwrap();
+        let left: Vec<u64> = pending(&txn, "acme", 50, 2000)
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        let expected: Vec<u64> = (51..100).chain(401..=1000).collect();
+        assert_eq!(left, expected);
+        assert_eq!(backlog(&txn, "acme").unwrap(), 699);
     }
 
     #[test]

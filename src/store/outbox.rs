@@ -17,7 +17,7 @@ use super::generations::Spans;
 use super::journal::{self, Journal};
 use super::ledger;
 use super::receipts::{self, MoRecord, ReceiptOutcome, ReceiptRecord};
-use super::tables::{DUE, JOURNALED, MESSAGES, Tables};
+use super::tables::{self, DUE, JOURNALED, MESSAGES, Tables};
 use super::writer::{CommitLimits, StoreError, Writer};
 use crate::message::{Message, MessageId, Status};
 use crate::policy::{Charge, SavedCounters};
@@ -140,9 +140,9 @@ const MAX_PAGE_ROOM: usize = 1024;
 /// A due index key's length: lane, due time, id.
 const DUE_KEY: usize = 25;
 
-/// Where the last page read from the due index stopped in each lane, so that the next page
-/// can go on from there rather than pass over, again, every message still being dispatched
-/// from the pages before. What sits behind it (a message passed over while its carrier was
+/// Where the last page stopped in each lane, in the due index and among the fresh messages
+/// (two cursors a lane), so that the next page can go on from there rather than pass over,
+/// again, every message still being dispatched from the pages before. What sits behind it (a message passed over while its carrier was
 /// down, one whose outcome could not be saved, one committed after others due later or in
 /// the same millisecond) is found once the cursor is [reset](DueCursor::reset), which the
 /// dispatcher does at least once a tick.
@@ -231,6 +231,8 @@ impl Outbox {
         );
         // Create the tables up front so readers never meet a missing one.
         let txn = db.begin_write().map_err(StoreError::db)?;
+        tables::check_layout(&txn)
+            .map_err(|e| StoreError::Database(format!("cannot open {}: {e}", path.display())))?;
         drop(Tables::open(&txn, 0, spans, now_ms())?);
         ClientRefs::note_legacy(&txn, now_ms())?;
         events::count_once(&txn)?;
@@ -419,7 +421,8 @@ impl Outbox {
     }
 
     /// Writes a message's new state and moves it in the due index: held and queued messages
-    /// are due at `due_ms`; any other status leaves the index.
+    /// are due at `due_ms`; any other status leaves the index (a fresh message leaves the
+    /// fresh list whatever its new state).
     pub async fn save(&self, message: Message) -> Result<(), StoreError> {
         self.save_correlated(message, Vec::new(), Since::Read).await
     }
@@ -616,8 +619,8 @@ impl Outbox {
                 })
                 .peekable();
             let mut fresh = fresh::places(&fresh, lane, now_ms, *fresh_after)?.peekable();
-            // The index (held messages come due, retries) and the fresh messages, merged in
-            // order of due time.
+            // The index (held messages come due, retries) by due time and the fresh messages
+            // by the time they were accepted, which is when they were due, merged.
             loop {
                 let from_index = match (indexed.peek(), fresh.peek()) {
                     (None, None) => break,
@@ -734,7 +737,8 @@ async fn store_journaled(
 }
 
 /// Applies one batch through tables opened once for all of it. The event sequence moves on
-/// only when the batch commits: a failed batch gives its numbers out again.
+/// as the tables close, before the commit: a failed batch leaves a gap in the numbers, which
+/// the sender does not mind (it reads forward).
 fn apply_batch(
     txn: &WriteTransaction,
     ops: Vec<Op>,
@@ -827,8 +831,8 @@ fn accept(
     Ok(out)
 }
 
-/// Stores a new message: its record (`record`, encoded), its place in the due index, its
-/// `client_ref` and what it was charged.
+/// Stores a new message: its record (`record`, encoded), its place on the fresh list or in the
+/// due index, its `client_ref` and what it was charged.
 fn store_new(
     t: &mut Tables<'_>,
     tally: &mut ledger::Tally,

@@ -48,7 +48,7 @@ pub(super) const EVENTS_COUNTED: &str = "events_counted";
 pub(super) const DEAD_LETTERS: TableDefinition<(&str, u64), &[u8]> =
     TableDefinition::new("dead_letters");
 /// Named counters: "seq", the last event sequence number given out;
-/// `client_refs::LEGACY_BEFORE`; [`JOURNALED`]; and `fresh::FRESH_COUNT`.
+/// `client_refs::LEGACY_BEFORE`; [`JOURNALED`]; `fresh::FRESH_COUNT`; and [`LAYOUT_KEY`].
 pub(super) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// In `META`: how many messages the database has taken from the accept journal as it runs
 /// (`Op::Stored`; replay at start is not counted), ever. Read in the same snapshot as the due
@@ -69,6 +69,36 @@ pub(super) const PARKED: TableDefinition<(&str, &str), &[u8]> = TableDefinition:
 pub(super) const UNMATCHED: TableDefinition<u64, &[u8]> = TableDefinition::new("unmatched");
 /// (conversation key, part) → the part (postcard `MoRecord`).
 pub(super) const MO_PARTS: TableDefinition<(&str, u8), &[u8]> = TableDefinition::new("mo_parts");
+
+/// In `META`: the storage layout the database was last opened with. Layout 2 lists fresh
+/// messages (`fresh.rs`) and groups a commit's events (`events.rs`); a database without the
+/// counter is of layout 1 (read by this version as it is).
+const LAYOUT_KEY: &str = "layout";
+
+/// The storage layout this version writes.
+const LAYOUT: u64 = 2;
+
+/// Refuses a database a newer version wrote, whose layout this one could misread (sending
+/// nothing it lists in a way not known here, or events as garbage); else records this
+/// version's layout.
+pub(super) fn check_layout(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let mut meta = txn.open_table(META).map_err(StoreError::db)?;
+    let found = meta
+        .get(LAYOUT_KEY)
+        .map_err(StoreError::db)?
+        .map(|v| v.value());
+    match found {
+        Some(layout) if layout > LAYOUT => Err(StoreError::Database(format!(
+            "the database is of storage layout {layout}, written by a newer smppd; this \
+             version reads layouts up to {LAYOUT}"
+        ))),
+        Some(LAYOUT) => Ok(()),
+        _ => {
+            meta.insert(LAYOUT_KEY, LAYOUT).map_err(StoreError::db)?;
+            Ok(())
+        }
+    }
+}
 
 /// Every table, open for one write transaction, and the event sequence as it stands in it.
 pub(super) struct Tables<'t> {
@@ -170,7 +200,8 @@ impl<'t> Tables<'t> {
     }
 
     /// Records the fresh messages, the events, the sequence and the event counts (once per
-    /// commit, not once per message or event) and closes every table; the last sequence number given out.
+    /// commit, not once per message or event) and closes every table; the last sequence
+    /// number given out.
     pub(super) fn close(mut self) -> Result<u64, StoreError> {
         std::mem::take(&mut self.fresh_changes).write(&mut self.fresh, &mut self.meta)?;
         events::write_groups(&mut self.events, std::mem::take(&mut self.event_groups))?;
