@@ -354,6 +354,12 @@ mod tests {
             .collect()
     }
 
+    fn seqs(db: &Database, account: &str, after: u64) -> Vec<u64> {
+        let txn = db.begin_read().unwrap();
+        let events = pending(&txn, account, after, 2000).unwrap();
+        events.iter().map(|e| e.seq).collect()
+    }
+
     fn entries(db: &Database) -> usize {
         let txn = db.begin_read().unwrap();
         let events = txn.open_table(EVENTS).unwrap();
@@ -413,8 +419,7 @@ mod tests {
         // Replayed: queued again under new numbers, in one entry.
         let seq = commit(&db, seq, |t| assert_eq!(replay(t, "acme").unwrap(), 2));
         assert_eq!(seq, 8);
-        let again: Vec<u64> = queued(&db, "acme", 0).iter().map(|(s, _)| *s).collect();
-        assert_eq!(again, [5, 7, 8]);
+        assert_eq!(seqs(&db, "acme", 0), [5, 7, 8]);
         commit(&db, seq, |t| delivered(t, "acme", vec![5, 7, 8]).unwrap());
         commit(&db, seq, |t| delivered(t, "beta", vec![3]).unwrap());
         assert_eq!(entries(&db), 0);
@@ -435,27 +440,14 @@ mod tests {
         assert_eq!(seq, 1000);
         // About 220 KB of events: no entry over the bound, so several of them.
         assert!(entries(&db) >= 7, "{} entries", entries(&db));
-        let txn = db.begin_read().unwrap();
-        let all: Vec<u64> = pending(&txn, "acme", 0, 2000)
-            .unwrap()
-            .iter()
-            .map(|e| e.seq)
-            .collect();
-        assert_eq!(all, (1..=1000).collect::<Vec<_>>());
-        drop(txn);
+        assert_eq!(seqs(&db, "acme", 0), (1..=1000).collect::<Vec<_>>());
         // A delivered run across entries, as the sender's pages are.
         commit(&db, seq, |t| {
             delivered(t, "acme", (100..=400).collect()).unwrap()
         });
-        let txn = db.begin_read().unwrap();
-        let left: Vec<u64> = pending(&txn, "acme", 50, 2000)
-            .unwrap()
-            .iter()
-            .map(|e| e.seq)
-            .collect();
         let expected: Vec<u64> = (51..100).chain(401..=1000).collect();
-        assert_eq!(left, expected);
-        assert_eq!(backlog(&txn, "acme").unwrap(), 699);
+        assert_eq!(seqs(&db, "acme", 50), expected);
+        assert_eq!(backlog(&db.begin_read().unwrap(), "acme").unwrap(), 699);
     }
 
     #[test]
