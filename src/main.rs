@@ -10,10 +10,21 @@ use smppd::inspect;
 use smppd::pdu::Limits;
 
 /// The daemon allocates many small, short-lived buffers per message (store records, PDUs,
-/// HTTP bodies, JSON); with glibc's allocator malloc and free took about a third of its CPU
-/// under load (BENCHMARKS.md), far less with mimalloc.
+/// HTTP bodies, JSON), most of them freed on another thread than the one that made them. With
+/// glibc's allocator malloc and free took about a third of its CPU under load; jemalloc beat
+/// mimalloc by about a seventh end to end (BENCHMARKS.md).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// Hands jemalloc's purging of unused pages to its own background threads, so that no
+/// request's allocation pays for returning memory to the kernel (end to end about a tenth
+/// faster, BENCHMARKS.md). The daemon works without them, only slower, so a failure is a
+/// warning.
+fn purge_in_background() {
+    if let Err(error) = tikv_jemalloc_ctl::background_thread::write(true) {
+        eprintln!("smppd: warning: jemalloc's background threads did not start ({error})");
+    }
+}
 
 #[derive(Debug, Parser)]
 #[command(name = "smppd", version, about = "SMPP carrier connector daemon")]
@@ -68,7 +79,10 @@ fn main() -> ExitCode {
             password_max,
             pretty,
         } => decode(&hex, password_max, pretty),
-        Command::Serve { config } => smppd::app::main(&config),
+        Command::Serve { config } => {
+            purge_in_background();
+            smppd::app::main(&config)
+        }
         Command::Sim(args) => smppd::sim::main(*args),
         Command::Bench(args) => smppd::bench::main(*args),
         Command::CheckConfig { config, json } => ExitCode::from(smppd::config::check_config(
