@@ -12,13 +12,13 @@ use smppd::pdu::Limits;
 /// The daemon allocates many small, short-lived buffers per message (store records, PDUs,
 /// HTTP bodies, JSON), most of them freed on another thread than the one that made them. With
 /// glibc's allocator malloc and free took about a third of its CPU under load; jemalloc beat
-/// mimalloc by about a seventh end to end (BENCHMARKS.md).
+/// mimalloc by 7–14 % end to end (BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// Hands jemalloc's purging of unused pages to its own background threads, so that no
 /// request's allocation pays for returning memory to the kernel (end to end about a tenth
-/// faster, BENCHMARKS.md). The daemon works without them, only slower, so a failure is a
+/// faster in five alternating pairs, BENCHMARKS.md). The daemon works without them, only slower, so a failure is a
 /// warning.
 fn purge_in_background() {
     if let Err(error) = tikv_jemalloc_ctl::background_thread::write(true) {
